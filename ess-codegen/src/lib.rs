@@ -1,0 +1,1 @@
+//! ESS spec loader, checker and generator.
