@@ -111,3 +111,15 @@ pub trait ServiceError: std::error::Error + Send + Sync + 'static {
         self.meta().request_id.as_deref()
     }
 }
+
+/// Classification of a code that no catalogue entry covers (a code the service
+/// added after this SDK was generated), judged from its family alone.
+pub fn fallback_retry_class(code: &str) -> RetryClass {
+    let family = code.split('.').next().unwrap_or(code);
+    match family {
+        "RequestLimitExceeded" => RetryClass::Throttling,
+        "InternalError" | "ServiceUnavailable" => RetryClass::Transient,
+        _ if code == "AuthFailure.SignatureExpire" => RetryClass::Resign,
+        _ => RetryClass::Never,
+    }
+}

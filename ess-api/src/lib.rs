@@ -16,7 +16,7 @@ pub use validate::{Validate, ValidationErrors, Violation};
 /// Items used by code that the derives and the generator emit. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::error_meta::{ErrorMeta, RetryClass, ServiceError};
+    pub use crate::error_meta::{fallback_retry_class, ErrorMeta, RetryClass, ServiceError};
     pub use crate::validate::{check, Format, Path, Report, Rule, Validate, ValidationErrors};
     pub use serde;
 }
