@@ -5,6 +5,8 @@
 extern crate self as ess_api;
 
 pub mod action;
+#[doc(hidden)]
+pub mod de;
 pub mod error_meta;
 pub mod validate;
 
@@ -16,6 +18,7 @@ pub use validate::{Validate, ValidationErrors, Violation};
 /// Items used by code that the derives and the generator emit. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::de;
     pub use crate::error_meta::{fallback_retry_class, ErrorMeta, RetryClass, ServiceError};
     pub use crate::validate::{check, Format, Path, Report, Rule, Validate, ValidationErrors};
     pub use serde;

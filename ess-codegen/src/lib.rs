@@ -1,1 +1,77 @@
-//! ESS spec loader, checker and generator.
+//! The ESS spec pipeline: load → check → emit.
+//!
+//! One library serves three thin shells: `ess-api`'s build script, the
+//! `ess-codegen` command (`check`, `generate`) and the tests.
+//!
+//! ```no_run
+//! let generated = ess_codegen::run(std::path::Path::new("spec")).unwrap();
+//! println!("{}", generated.to_file());
+//! ```
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod diag;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod naming;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use emit::Generated;
+pub use model::Spec;
+
+/// Loads and checks the spec in `dir`, returning every problem found.
+pub fn load_checked(dir: &Path) -> Result<Spec, Diagnostics> {
+    let spec = load::load(dir).map_err(|(sources, list)| Diagnostics::new(sources, list))?;
+    let problems = check::check(&spec);
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        Err(Diagnostics::new(spec.sources.clone(), problems))
+    }
+}
+
+/// Loads, checks and generates: the whole pipeline.
+pub fn run(dir: &Path) -> Result<Generated, Diagnostics> {
+    load_checked(dir).map(|spec| emit::generate(&spec))
+}
+
+/// Entry point for a build script: generates `spec_dir` into
+/// `$OUT_DIR/<file_name>`, or prints every problem and fails the build.
+///
+/// The file is rewritten only when its content changes, so an unchanged
+/// spec does not trigger a rebuild of the including crate.
+pub fn build_script(spec_dir: &Path, file_name: &str) {
+    println!("cargo:rerun-if-changed={}", spec_dir.display());
+    for sub in ["", "types", "actions"] {
+        let d = spec_dir.join(sub);
+        println!("cargo:rerun-if-changed={}", d.display());
+        if let Ok(entries) = std::fs::read_dir(&d) {
+            let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            files.sort();
+            for f in files.into_iter().filter(|p| p.is_file()) {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+        }
+    }
+    match run(spec_dir) {
+        Ok(generated) => {
+            let out_dir =
+                std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo for build scripts");
+            let path = Path::new(&out_dir).join(file_name);
+            let text = generated.to_file();
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                if let Err(e) = std::fs::write(&path, text) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    std::process::exit(1);
+                }
+            }
+        }
+        Err(diags) => {
+            eprintln!("{diags}");
+            std::process::exit(1);
+        }
+    }
+}
