@@ -275,8 +275,13 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        for (rust, owners) in self.claimed_names() {
-            if owners.len() > 1 {
+        let claimed = self.claimed_names();
+        for (rust, owners) in &claimed {
+            // A clash of two types implies a clash of their builders: report it once.
+            let implied = rust
+                .strip_suffix("Builder")
+                .is_some_and(|base| claimed.get(base).is_some_and(|o| o.len() > 1));
+            if owners.len() > 1 && !implied {
                 let (first_what, first_at) = owners[0].clone();
                 for (what, at) in &owners[1..] {
                     let note = format!("{first_what}: {}", self.first_defined(&first_at));

@@ -107,9 +107,23 @@ fn read_file<T: DeserializeOwned>(
 
 /// Splits serde's "..., expected X" messages into the problem and the expectation.
 fn split_expected(message: &str) -> (String, Option<String>) {
-    let first_line = message.lines().next().unwrap_or(message);
+    let mut lines = message.lines();
+    let first_line = lines.next().unwrap_or(message);
+    let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+    if !rest.is_empty() && !first_line.contains(", expected ") {
+        let rest = rest.join("; ");
+        let rest = rest.strip_prefix("expected ").unwrap_or(&rest).to_string();
+        return (format!("malformed spec: {first_line}"), Some(rest));
+    }
     match first_line.rsplit_once(", expected ") {
-        Some((what, exp)) => (format!("malformed spec: {what}"), Some(exp.to_string())),
+        Some((what, exp)) => {
+            let exp = match exp {
+                "i64" | "u32" | "u64" => "an integer".to_string(),
+                "a boolean" | "bool" => "true or false".to_string(),
+                other => other.to_string(),
+            };
+            (format!("malformed spec: {what}"), Some(exp))
+        }
         None => (format!("malformed spec: {first_line}"), None),
     }
 }
