@@ -5,12 +5,14 @@
 extern crate self as ess_api;
 
 pub mod action;
+pub mod client;
 #[doc(hidden)]
 pub mod de;
 pub mod error_meta;
 pub mod validate;
 
 pub use action::Action;
+pub use client::{Client, ClientBuilder, Config, Credentials, SdkError};
 pub use error_meta::{ErrorMeta, RetryClass, ServiceError};
 pub use ess_macros::{EssError, EssModel};
 pub use validate::{Validate, ValidationErrors, Violation};

@@ -1,0 +1,268 @@
+//! Client settings that hold no secrets.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::credentials::Env;
+use super::retry::RetryConfig;
+
+/// The API version sent as `X-TC-Version`.
+pub const API_VERSION: &str = "2020-11-11";
+/// The service name used in signatures.
+pub const SERVICE: &str = "ess";
+/// The public endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://ess.tencentcloudapi.com";
+/// Environment variable that overrides the endpoint of every client built
+/// without an explicit [`Config::with_endpoint`], for example
+/// `http://127.0.0.1:8080` to point an application at a local test server.
+pub const ENV_ENDPOINT: &str = "TENCENTCLOUD_ESS_ENDPOINT";
+/// Environment variable read by [`Config::from_env`] for the region.
+pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
+/// The default limit on response bodies: 8 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The language of the service's messages (`X-TC-Language`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Language {
+    /// Simplified Chinese, `zh-CN`.
+    ZhCn,
+    /// English, `en-US`.
+    EnUs,
+}
+
+impl Language {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::ZhCn => "zh-CN",
+            Language::EnUs => "en-US",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A language tag other than `zh-CN` and `en-US`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported language {0:?} (expected zh-CN or en-US)")]
+pub struct UnknownLanguage(pub String);
+
+impl FromStr for Language {
+    type Err = UnknownLanguage;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "zh-CN" => Ok(Language::ZhCn),
+            "en-US" => Ok(Language::EnUs),
+            other => Err(UnknownLanguage(other.to_owned())),
+        }
+    }
+}
+
+/// Everything about a client except its credentials and clock.
+///
+/// Built with `Config::default()` (or [`Config::from_env`]) and the `with_*`
+/// methods, or through the same-named methods of
+/// [`ClientBuilder`](super::ClientBuilder). [`Client::config`](super::Client::config)
+/// returns the settings in force, with the endpoint resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub(crate) endpoint: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) language: Option<Language>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryConfig,
+    pub(crate) rate_limit: bool,
+    pub(crate) request_client: Option<String>,
+    pub(crate) use_env_proxy: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            region: None,
+            language: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            retry: RetryConfig::default(),
+            rate_limit: false,
+            request_client: None,
+            use_env_proxy: true,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, with the region from `TENCENTCLOUD_REGION` and the
+    /// endpoint from `TENCENTCLOUD_ESS_ENDPOINT` when they are set.
+    pub fn from_env() -> Self {
+        Self::from_env_in(&Env::Process)
+    }
+
+    pub(crate) fn from_env_in(env: &Env) -> Self {
+        let set = |name| env.get(name).filter(|v: &String| !v.trim().is_empty());
+        Self {
+            endpoint: set(ENV_ENDPOINT),
+            region: set(ENV_REGION),
+            ..Self::default()
+        }
+    }
+
+    /// The endpoint: `https://host`, `http://host:port` or a bare host name
+    /// (HTTPS). Its host (and port, when not the scheme's default) is the
+    /// signed `Host` header. Without one, `TENCENTCLOUD_ESS_ENDPOINT` is used
+    /// when set, otherwise `https://ess.tencentcloudapi.com`.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The region sent as `X-TC-Region`, such as `ap-guangzhou`. Not sent when unset.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The language of the service's messages. Not sent when unset.
+    pub fn with_language(mut self, language: Language) -> Self {
+        self.language = Some(language);
+        self
+    }
+
+    /// The limit on opening a connection (default 10 s).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The limit on one whole attempt: connecting, sending, waiting for and
+    /// reading the response (default 60 s). Retries get a fresh allowance.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 8 MiB). Larger
+    /// bodies are refused as soon as they are known to be too large.
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The retry policy.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Whether to keep each action under its documented rate limit by
+    /// waiting before sending (default: off). The limiter is shared by all
+    /// clones of a client.
+    pub fn with_rate_limit(mut self, enabled: bool) -> Self {
+        self.rate_limit = enabled;
+        self
+    }
+
+    /// A tag appended to `X-TC-RequestClient` (visible ASCII and spaces, at
+    /// most 128 bytes), identifying the application to the service.
+    pub fn with_request_client(mut self, tag: impl Into<String>) -> Self {
+        self.request_client = Some(tag.into());
+        self
+    }
+
+    /// Whether to use the proxies named by `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` (default: yes). Loopback endpoints
+    /// (`127.0.0.0/8`, `[::1]`, `localhost`) never go through a proxy.
+    pub fn with_env_proxy(mut self, enabled: bool) -> Self {
+        self.use_env_proxy = enabled;
+        self
+    }
+
+    /// The endpoint, if set (resolved in a built client's config).
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// The region, if set.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The language, if set.
+    pub fn language(&self) -> Option<Language> {
+        self.language
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The per-attempt timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The response body limit, in bytes.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryConfig {
+        &self.retry
+    }
+
+    /// Whether the client-side rate limiter is on.
+    pub fn rate_limit(&self) -> bool {
+        self.rate_limit
+    }
+
+    /// The application tag of `X-TC-RequestClient`, if set.
+    pub fn request_client(&self) -> Option<&str> {
+        self.request_client.as_deref()
+    }
+
+    /// Whether proxies from the environment are used.
+    pub fn env_proxy(&self) -> bool {
+        self.use_env_proxy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_env_reads_region_and_endpoint() {
+        let env = Env::Fixed(std::sync::Arc::new(
+            [
+                (ENV_REGION.to_owned(), "ap-guangzhou".to_owned()),
+                (ENV_ENDPOINT.to_owned(), " ".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+        ));
+        let c = Config::from_env_in(&env);
+        assert_eq!(c.region(), Some("ap-guangzhou"));
+        assert_eq!(c.endpoint(), None);
+        assert_eq!(c.max_response_bytes(), DEFAULT_MAX_RESPONSE_BYTES);
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!("zh-CN".parse::<Language>(), Ok(Language::ZhCn));
+        assert_eq!(Language::EnUs.to_string(), "en-US");
+        assert!("fr-FR".parse::<Language>().is_err());
+    }
+}

@@ -1,0 +1,802 @@
+//! The asynchronous ESS client.
+//!
+//! ```no_run
+//! # async fn demo<A: ess_api::Action>(input: A) -> Result<(), Box<dyn std::error::Error>> {
+//! use ess_api::{Client, Credentials};
+//!
+//! let client = Client::builder()
+//!     .credentials(Credentials::new("AKID...", "secret key")?)
+//!     .region("ap-guangzhou")
+//!     .build()?;
+//! let output = client.send(input).await?;
+//! # let _ = output;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What a call does
+//!
+//! [`Client::send`] validates the input ([`Validate`](crate::Validate));
+//! an invalid input fails with [`SdkError::Construction`] before any I/O.
+//! It then serializes the input once and, for each attempt: waits for the
+//! optional rate limiter, asks the credentials provider for credentials,
+//! signs with TC3-HMAC-SHA256 ([`signing`]) and sends a `POST /` with
+//! `Content-Type: application/json; charset=utf-8`, `Host`, `X-TC-Action`,
+//! `X-TC-Timestamp`, `X-TC-Version: 2020-11-11`, `X-TC-RequestClient`,
+//! `Authorization`, and when configured `X-TC-Region`, `X-TC-Language` and
+//! (temporary credentials) `X-TC-Token`. The answer's `Response` member is
+//! decoded into the action's output or its typed error. Failed attempts are
+//! retried as described on [`RetryConfig`].
+//!
+//! # Environment
+//!
+//! | variable | used by |
+//! | --- | --- |
+//! | `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` | the default credentials chain |
+//! | `TENCENTCLOUD_CREDENTIALS_FILE` | the profile file's location (default `~/.tencentcloud/credentials`) |
+//! | `TENCENTCLOUD_REGION` | [`Config::from_env`], [`Client::from_env`] |
+//! | `TENCENTCLOUD_ESS_ENDPOINT` | every client built without an explicit endpoint |
+//! | `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` | the HTTP layer, unless [`Config::with_env_proxy`] is off |
+//!
+//! `TENCENTCLOUD_ESS_ENDPOINT=http://127.0.0.1:8080` points every client of
+//! a process at a local server, for example a test double that checks
+//! signatures with [`signing::Authorization::verify`]. Loopback endpoints
+//! never go through a proxy; for other local addresses add them to
+//! `NO_PROXY`.
+//!
+//! # Tracing
+//!
+//! Each call runs in an `ess.call` span (INFO) with the fields `action`,
+//! `attempt`, `request_id` and `latency_ms`; attempts, retries and the
+//! outcome are DEBUG events inside it. Neither secrets nor request or
+//! response bodies are ever recorded.
+
+pub mod clock;
+pub mod config;
+pub mod credentials;
+mod decode;
+pub mod error;
+mod rate_limit;
+pub mod retry;
+pub mod signing;
+mod transport;
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use tracing::field::Empty;
+use tracing::Instrument;
+
+pub use self::clock::{Clock, FixedClock, SkewedClock, SystemClock};
+pub use self::config::{Config, Language};
+pub use self::credentials::{
+    provide_credentials_fn, CachingCredentialsProvider, CredentialField, Credentials,
+    CredentialsError, CredentialsFuture, DefaultCredentialsChain, EnvCredentialsProvider,
+    KeyProblem, ProfileCredentialsProvider, ProvideCredentials,
+};
+pub use self::error::{
+    BuildError, ConstructionError, DispatchError, ResponseError, ResponseErrorKind, SdkError,
+    SerializationError, TimeoutError, TimeoutPhase,
+};
+pub use self::retry::RetryConfig;
+
+use self::config::{API_VERSION, DEFAULT_ENDPOINT, ENV_ENDPOINT, SERVICE};
+use self::credentials::Env;
+use self::decode::{DecodeFailure, Decoded};
+use self::rate_limit::RateLimiter;
+use self::retry::Retry;
+use self::signing::{RequestSigner, CONTENT_TYPE as JSON_CONTENT_TYPE};
+use self::transport::{RawResponse, Transport, TransportFailure};
+use crate::action::Action;
+use crate::error_meta::ServiceError;
+
+/// The `X-TC-RequestClient` value, before any application tag.
+pub const REQUEST_CLIENT: &str = concat!("SDK_RUST_ESS_", env!("CARGO_PKG_VERSION"));
+
+static X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+static X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+static X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
+static X_TC_REGION: HeaderName = HeaderName::from_static("x-tc-region");
+static X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+static X_TC_LANGUAGE: HeaderName = HeaderName::from_static("x-tc-language");
+static X_TC_REQUEST_CLIENT: HeaderName = HeaderName::from_static("x-tc-requestclient");
+
+/// An ESS client.
+///
+/// Cheap to clone: clones share the connection pool, the credentials
+/// provider, the signing-key cache, the rate limiter and the learned clock
+/// correction. `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    transport: Transport,
+    signer: RequestSigner,
+    credentials: Arc<dyn ProvideCredentials>,
+    clock: Arc<dyn Clock>,
+    /// Seconds added to the clock, learned from the service's `Date` header
+    /// when it reported an expired signature.
+    clock_correction: AtomicI64,
+    limiter: Option<RateLimiter>,
+    /// The headers that are the same for every request.
+    base_headers: HeaderMap,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .field("host", &self.inner.signer.host())
+            .field(
+                "clock_correction_secs",
+                &self.inner.clock_correction.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with default settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: credentials from the
+    /// default chain (environment, then profile file), region from
+    /// `TENCENTCLOUD_REGION`, endpoint from `TENCENTCLOUD_ESS_ENDPOINT`.
+    pub fn from_env() -> Result<Client, BuildError> {
+        Client::builder().config(Config::from_env()).build()
+    }
+
+    /// The settings in force (with the endpoint resolved).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The endpoint requests are sent to.
+    pub fn endpoint(&self) -> &str {
+        self.inner.transport.url().as_str()
+    }
+
+    /// Validates `input`, then sends it: see the [module documentation](self).
+    pub async fn send<A: Action>(&self, input: A) -> Result<A::Output, SdkError<A::Error>> {
+        if let Err(errors) = input.validate() {
+            tracing::debug!(
+                action = A::NAME,
+                violations = errors.violations().len(),
+                "request refused by validation"
+            );
+            return Err(errors.into());
+        }
+        self.send_unvalidated(input).await
+    }
+
+    /// Sends `input` without validating it first.
+    pub async fn send_unvalidated<A: Action>(
+        &self,
+        input: A,
+    ) -> Result<A::Output, SdkError<A::Error>> {
+        let span = tracing::info_span!(
+            "ess.call",
+            action = A::NAME,
+            attempt = Empty,
+            request_id = Empty,
+            latency_ms = Empty,
+        );
+        let started = Instant::now();
+        let result = self.execute(&input, &span).instrument(span.clone()).await;
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("latency_ms", latency_ms);
+        match &result {
+            Ok(_) => tracing::debug!(parent: &span, latency_ms, "call succeeded"),
+            Err(e) => tracing::debug!(parent: &span, latency_ms, error = %e, "call failed"),
+        }
+        result
+    }
+
+    fn now(&self) -> u64 {
+        let correction = self.inner.clock_correction.load(Ordering::Relaxed);
+        self.inner
+            .clock
+            .now_unix()
+            .saturating_add_signed(correction)
+    }
+
+    async fn execute<A: Action>(
+        &self,
+        input: &A,
+        span: &tracing::Span,
+    ) -> Result<A::Output, SdkError<A::Error>> {
+        let inner = &*self.inner;
+        let action = action_header(A::NAME)?;
+        let body = Bytes::from(
+            serde_json::to_vec(input)
+                .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
+        );
+        let canonical_hash = inner.signer.canonical_hash(&body);
+        let retry = inner.config.retry;
+        let (mut attempt, mut retries, mut resigned) = (0u32, 0u32, false);
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            if let (Some(limiter), Some(limit)) = (&inner.limiter, A::RATE_LIMIT) {
+                let waited = limiter.acquire(A::NAME, limit).await;
+                if !waited.is_zero() {
+                    tracing::debug!(
+                        attempt,
+                        waited_ms = waited.as_millis() as u64,
+                        "rate limiter delayed the attempt"
+                    );
+                }
+            }
+            let credentials = inner.credentials.provide_credentials().await?;
+            let timestamp = self.now();
+            let authorization = inner.signer.authorization(
+                credentials.secret_id(),
+                credentials.secret_key(),
+                timestamp,
+                &canonical_hash,
+            );
+            let headers = self.headers(&action, timestamp, &credentials, authorization)?;
+            let sent = Instant::now();
+            let (error, server_time) = match inner.transport.send(headers, body.clone()).await {
+                Ok(raw) => {
+                    let elapsed_ms = sent.elapsed().as_millis() as u64;
+                    match interpret::<A>(&raw) {
+                        Ok((output, request_id)) => {
+                            if let Some(id) = &request_id {
+                                span.record("request_id", id.as_str());
+                            }
+                            tracing::debug!(
+                                attempt,
+                                status = raw.status,
+                                elapsed_ms,
+                                "attempt succeeded"
+                            );
+                            return Ok(output);
+                        }
+                        Err(e) => {
+                            if let Some(id) = e.request_id() {
+                                span.record("request_id", id);
+                            }
+                            tracing::debug!(attempt, status = raw.status, elapsed_ms, error = %e, "attempt failed");
+                            (e, raw.server_time)
+                        }
+                    }
+                }
+                Err(failure) => {
+                    let e = match failure {
+                        TransportFailure::Dispatch(e) => SdkError::Dispatch(e),
+                        TransportFailure::Timeout(e) => SdkError::Timeout(e),
+                        TransportFailure::Response(e) => SdkError::Response(e),
+                    };
+                    tracing::debug!(
+                        attempt,
+                        elapsed_ms = sent.elapsed().as_millis() as u64,
+                        error = %e,
+                        may_have_been_sent = e.may_have_been_sent(),
+                        "attempt failed"
+                    );
+                    (e, None)
+                }
+            };
+            let kind = error.retry();
+            if kind == Retry::Resign && retry.resign_on_expired_signature() && !resigned {
+                resigned = true;
+                if let Some(server) = server_time {
+                    let offset = i64::try_from(server).unwrap_or(i64::MAX)
+                        - i64::try_from(inner.clock.now_unix()).unwrap_or(i64::MAX);
+                    inner.clock_correction.store(offset, Ordering::Relaxed);
+                    tracing::debug!(attempt, clock_correction_secs = offset, "signature expired; clock corrected from the service's Date header; signing again");
+                } else {
+                    tracing::debug!(attempt, "signature expired; signing again");
+                }
+                continue;
+            }
+            let may_retry = match kind {
+                Retry::Throttled | Retry::NotSent => true,
+                Retry::Ambiguous => A::IDEMPOTENT,
+                Retry::Never | Retry::Resign => false,
+            };
+            if !may_retry || retries + 1 >= retry.max_attempts() {
+                return Err(error);
+            }
+            retries += 1;
+            let delay = retry.backoff(retries);
+            tracing::debug!(
+                attempt,
+                retry = retries,
+                delay_ms = delay.as_millis() as u64,
+                reason = ?kind,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn headers<E>(
+        &self,
+        action: &HeaderValue,
+        timestamp: u64,
+        credentials: &Credentials,
+        authorization: String,
+    ) -> Result<HeaderMap, SdkError<E>> {
+        let mut headers = self.inner.base_headers.clone();
+        headers.insert(X_TC_ACTION.clone(), action.clone());
+        headers.insert(X_TC_TIMESTAMP.clone(), HeaderValue::from(timestamp));
+        if let Some(token) = credentials.token() {
+            // Checked to be visible ASCII when the credentials were made.
+            let mut value = HeaderValue::from_str(token).map_err(|_| {
+                SdkError::from(CredentialsError::InvalidKey {
+                    field: CredentialField::Token,
+                    problem: KeyProblem::InvalidCharacter,
+                    origin: "the credentials provider".to_owned(),
+                })
+            })?;
+            value.set_sensitive(true);
+            headers.insert(X_TC_TOKEN.clone(), value);
+        }
+        let mut value =
+            HeaderValue::from_maybe_shared(Bytes::from(authorization)).map_err(|_| {
+                SdkError::from(CredentialsError::InvalidKey {
+                    field: CredentialField::SecretId,
+                    problem: KeyProblem::InvalidCharacter,
+                    origin: "the credentials provider".to_owned(),
+                })
+            })?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+        Ok(headers)
+    }
+}
+
+fn action_header(name: &'static str) -> Result<HeaderValue, ConstructionError> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConstructionError::InvalidActionName(name));
+    }
+    Ok(HeaderValue::from_static(name))
+}
+
+/// Turns a response read whole into the output, a service error or a
+/// response error.
+fn interpret<A: Action>(
+    raw: &RawResponse,
+) -> Result<(A::Output, Option<String>), SdkError<A::Error>> {
+    let status = raw.status;
+    let body = &raw.body[..];
+    if !(200..300).contains(&status) {
+        // Some gateways answer errors with a non-2xx status and the usual
+        // envelope: keep the typed error when there is one.
+        let probe = decode::probe(body).ok();
+        let request_id = probe.as_ref().and_then(|p| p.request_id.clone());
+        if let Some(meta) = probe.and_then(|p| p.error) {
+            return Err(SdkError::Service(A::Error::from_meta(meta)));
+        }
+        return Err(SdkError::Response(
+            ResponseError::new(status, ResponseErrorKind::Status, body).with_request_id(request_id),
+        ));
+    }
+    match decode::decode::<A::Output>(body) {
+        Ok(Decoded::Output { value, request_id }) => Ok((value, request_id)),
+        Ok(Decoded::Service(meta)) => Err(SdkError::Service(A::Error::from_meta(meta))),
+        Err(failure) => Err(SdkError::Response(match failure {
+            DecodeFailure::Empty => ResponseError::new(status, ResponseErrorKind::Empty, body),
+            DecodeFailure::NotJson(e) => {
+                ResponseError::new(status, ResponseErrorKind::NotJson, body).with_source(e)
+            }
+            DecodeFailure::Truncated(e) => {
+                ResponseError::new(status, ResponseErrorKind::Truncated, body).with_source(e)
+            }
+            DecodeFailure::Unexpected { request_id, error } => {
+                let e = ResponseError::new(status, ResponseErrorKind::Unexpected, body)
+                    .with_request_id(request_id);
+                match error {
+                    Some(source) => e.with_source(source),
+                    None => e,
+                }
+            }
+        })),
+    }
+}
+
+/// Configures and builds a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    config: Config,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    clock: Option<Arc<dyn Clock>>,
+    clock_skew: i64,
+    env: Env,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("credentials_set", &self.credentials.is_some())
+            .field("clock_set", &self.clock.is_some())
+            .field("clock_skew", &self.clock_skew)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Replaces every setting with `config`.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Fixed credentials. Without credentials, `build` resolves the default
+    /// chain (environment, then profile file) once.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(Arc::new(credentials));
+        self
+    }
+
+    /// A provider asked for credentials before every attempt.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// See [`Config::with_endpoint`].
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.config = self.config.with_endpoint(endpoint);
+        self
+    }
+
+    /// See [`Config::with_region`].
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.config = self.config.with_region(region);
+        self
+    }
+
+    /// See [`Config::with_language`].
+    pub fn language(mut self, language: Language) -> Self {
+        self.config = self.config.with_language(language);
+        self
+    }
+
+    /// See [`Config::with_connect_timeout`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config = self.config.with_connect_timeout(timeout);
+        self
+    }
+
+    /// See [`Config::with_timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config = self.config.with_timeout(timeout);
+        self
+    }
+
+    /// See [`Config::with_max_response_bytes`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.config = self.config.with_max_response_bytes(limit);
+        self
+    }
+
+    /// See [`Config::with_retry`].
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.config = self.config.with_retry(retry);
+        self
+    }
+
+    /// See [`Config::with_rate_limit`].
+    pub fn rate_limit(mut self, enabled: bool) -> Self {
+        self.config = self.config.with_rate_limit(enabled);
+        self
+    }
+
+    /// See [`Config::with_request_client`].
+    pub fn request_client(mut self, tag: impl Into<String>) -> Self {
+        self.config = self.config.with_request_client(tag);
+        self
+    }
+
+    /// See [`Config::with_env_proxy`].
+    pub fn env_proxy(mut self, enabled: bool) -> Self {
+        self.config = self.config.with_env_proxy(enabled);
+        self
+    }
+
+    /// Reads request timestamps from `clock` instead of the system clock.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Adds `secs` seconds (negative: subtracts) to every timestamp, for a
+    /// machine whose clock is known to be off.
+    pub fn clock_skew(mut self, secs: i64) -> Self {
+        self.clock_skew = secs;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let mut config = self.config;
+        let endpoint = config
+            .endpoint
+            .clone()
+            .or_else(|| self.env.get(ENV_ENDPOINT).filter(|e| !e.trim().is_empty()))
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
+        let url = parse_endpoint(&endpoint)?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => {
+                return Err(BuildError::InvalidEndpoint {
+                    endpoint,
+                    reason: "no host",
+                })
+            }
+        };
+        config.endpoint = Some(url.as_str().to_owned());
+
+        if config.connect_timeout.is_zero() {
+            return Err(invalid("connect_timeout", "must be longer than zero"));
+        }
+        if config.timeout.is_zero() {
+            return Err(invalid("timeout", "must be longer than zero"));
+        }
+        if config.max_response_bytes == 0 {
+            return Err(invalid("max_response_bytes", "must be at least 1"));
+        }
+
+        let mut base_headers = HeaderMap::with_capacity(12);
+        base_headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        base_headers.insert(X_TC_VERSION.clone(), HeaderValue::from_static(API_VERSION));
+        if let Some(region) = &config.region {
+            if region.is_empty()
+                || !region
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(invalid(
+                    "region",
+                    "must be non-empty ASCII letters, digits, '-' or '_'",
+                ));
+            }
+            base_headers.insert(X_TC_REGION.clone(), header_value(region, "region")?);
+        }
+        if let Some(language) = config.language {
+            base_headers.insert(
+                X_TC_LANGUAGE.clone(),
+                HeaderValue::from_static(language.as_str()),
+            );
+        }
+        let request_client = match &config.request_client {
+            Some(tag) => {
+                let tag_ok = !tag.trim().is_empty()
+                    && tag.len() <= 128
+                    && tag.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+                if !tag_ok {
+                    return Err(invalid(
+                        "request_client",
+                        "must be 1 to 128 bytes of visible ASCII or spaces",
+                    ));
+                }
+                format!("{REQUEST_CLIENT}; {}", tag.trim())
+            }
+            None => REQUEST_CLIENT.to_owned(),
+        };
+        base_headers.insert(
+            X_TC_REQUEST_CLIENT.clone(),
+            header_value(&request_client, "request_client")?,
+        );
+
+        let credentials = match self.credentials {
+            Some(provider) => provider,
+            None => Arc::new(credentials::DefaultCredentialsChain::new().load()?),
+        };
+        let mut clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        if self.clock_skew != 0 {
+            let (base, skew) = (clock, self.clock_skew);
+            clock = Arc::new(move || base.now_unix().saturating_add_signed(skew));
+        }
+        let transport = Transport::new(&config, url)?;
+        let limiter = config.rate_limit.then(RateLimiter::new);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                signer: RequestSigner::new(SERVICE, &host),
+                config,
+                transport,
+                credentials,
+                clock,
+                clock_correction: AtomicI64::new(0),
+                limiter,
+                base_headers,
+            }),
+        })
+    }
+}
+
+fn invalid(setting: &'static str, reason: &'static str) -> BuildError {
+    BuildError::InvalidSetting { setting, reason }
+}
+
+fn header_value(value: &str, setting: &'static str) -> Result<HeaderValue, BuildError> {
+    HeaderValue::from_str(value).map_err(|_| invalid(setting, "cannot be sent in an HTTP header"))
+}
+
+fn parse_endpoint(endpoint: &str) -> Result<reqwest::Url, BuildError> {
+    let bad = |reason| BuildError::InvalidEndpoint {
+        endpoint: endpoint.to_owned(),
+        reason,
+    };
+    let trimmed = endpoint.trim();
+    let full = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = reqwest::Url::parse(&full).map_err(|_| bad("not a URL"))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("user information is not allowed"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("the endpoint must not have a path, query or fragment"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials::new("AKIDtest", "test-secret-key").unwrap()
+    }
+
+    #[test]
+    fn endpoints() {
+        let ok = |e: &str| parse_endpoint(e).unwrap().to_string();
+        assert_eq!(
+            ok("ess.tencentcloudapi.com"),
+            "https://ess.tencentcloudapi.com/"
+        );
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(
+            ok("https://ess.tencentcloudapi.com/"),
+            "https://ess.tencentcloudapi.com/"
+        );
+        for bad in [
+            "ftp://x",
+            "http://",
+            "https://u:p@h",
+            "https://h/path",
+            "https://h/?q=1",
+            "::",
+        ] {
+            assert!(parse_endpoint(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_header_follows_the_endpoint() {
+        let build = |endpoint: &str| {
+            Client::builder()
+                .credentials(creds())
+                .endpoint(endpoint)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(
+            build("http://127.0.0.1:8080").inner.signer.host(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(
+            build("https://ESS.example.com:443").inner.signer.host(),
+            "ess.example.com"
+        );
+        assert_eq!(build("http://[::1]:9").inner.signer.host(), "[::1]:9");
+        assert_eq!(
+            build("http://localhost:80").inner.signer.host(),
+            "localhost"
+        );
+    }
+
+    #[test]
+    fn endpoint_from_environment_unless_explicit() {
+        let env = Env::Fixed(Arc::new(
+            [(ENV_ENDPOINT.to_owned(), "http://127.0.0.1:4567".to_owned())]
+                .into_iter()
+                .collect(),
+        ));
+        let builder = ClientBuilder {
+            env: env.clone(),
+            ..Client::builder().credentials(creds())
+        };
+        let client = builder.build().unwrap();
+        assert_eq!(client.endpoint(), "http://127.0.0.1:4567/");
+        let builder = ClientBuilder {
+            env,
+            ..Client::builder()
+                .credentials(creds())
+                .endpoint("https://ess.tencentcloudapi.com")
+        };
+        assert_eq!(
+            builder.build().unwrap().endpoint(),
+            "https://ess.tencentcloudapi.com/"
+        );
+        let builder = ClientBuilder {
+            env: Env::Fixed(Arc::default()),
+            ..Client::builder().credentials(creds())
+        };
+        assert_eq!(
+            builder.build().unwrap().endpoint(),
+            "https://ess.tencentcloudapi.com/"
+        );
+    }
+
+    #[test]
+    fn invalid_settings() {
+        let base = || Client::builder().credentials(creds());
+        assert!(base().region("ap guangzhou").build().is_err());
+        assert!(base().region("").build().is_err());
+        assert!(base().request_client("tag\n").build().is_err());
+        assert!(base().request_client("x".repeat(200)).build().is_err());
+        assert!(base().timeout(Duration::ZERO).build().is_err());
+        assert!(base().connect_timeout(Duration::ZERO).build().is_err());
+        assert!(base().max_response_bytes(0).build().is_err());
+        let client = base()
+            .region("ap-guangzhou")
+            .language(Language::EnUs)
+            .request_client("my-app/1.2")
+            .build()
+            .unwrap();
+        let h = &client.inner.base_headers;
+        assert_eq!(h["x-tc-region"], "ap-guangzhou");
+        assert_eq!(h["x-tc-language"], "en-US");
+        assert_eq!(h["x-tc-version"], API_VERSION);
+        assert_eq!(h["content-type"], JSON_CONTENT_TYPE);
+        assert_eq!(
+            h["x-tc-requestclient"],
+            format!("SDK_RUST_ESS_{}; my-app/1.2", env!("CARGO_PKG_VERSION")).as_str()
+        );
+    }
+
+    #[test]
+    fn action_names() {
+        assert!(action_header("CreateFlow").is_ok());
+        assert!(action_header("").is_err());
+        assert!(action_header("Create Flow").is_err());
+        assert!(action_header("Créer").is_err());
+    }
+
+    #[test]
+    fn clock_skew_is_applied() {
+        let client = Client::builder()
+            .credentials(creds())
+            .clock(FixedClock::new(1_000))
+            .clock_skew(-30)
+            .build()
+            .unwrap();
+        assert_eq!(client.now(), 970);
+        client.inner.clock_correction.store(100, Ordering::Relaxed);
+        assert_eq!(client.now(), 1_070);
+    }
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Client>();
+        let client = Client::builder().credentials(creds()).build().unwrap();
+        let clone = client.clone();
+        assert!(Arc::ptr_eq(&client.inner, &clone.inner));
+    }
+}

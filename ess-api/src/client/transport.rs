@@ -1,0 +1,204 @@
+//! The HTTP layer: one connection pool per client, bounded body reads.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, DATE};
+use reqwest::{Method, Url};
+
+use super::clock::parse_http_date;
+use super::config::Config;
+use super::error::{
+    BuildError, DispatchError, ResponseError, ResponseErrorKind, TimeoutError, TimeoutPhase,
+};
+
+/// An answer read whole (within the size limit).
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    /// The server's clock, from the `Date` header.
+    pub(crate) server_time: Option<u64>,
+    pub(crate) body: Bytes,
+}
+
+/// Why an attempt produced no readable answer.
+#[derive(Debug)]
+pub(crate) enum TransportFailure {
+    Dispatch(DispatchError),
+    Timeout(TimeoutError),
+    Response(ResponseError),
+}
+
+#[derive(Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    url: Url,
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body: usize,
+}
+
+/// Whether the URL's host is this machine's loopback interface.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(config: &Config, url: Url) -> Result<Self, BuildError> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ess-sdk-rust/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true);
+        if !config.use_env_proxy || is_loopback(&url) {
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| BuildError::Http(Box::new(e)))?;
+        Ok(Self {
+            http,
+            url,
+            connect_timeout: config.connect_timeout,
+            timeout: config.timeout,
+            max_body: config.max_response_bytes,
+        })
+    }
+
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Sends one request and reads its answer, all within the attempt timeout.
+    pub(crate) async fn send(
+        &self,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<RawResponse, TransportFailure> {
+        match tokio::time::timeout(self.timeout, self.send_inner(headers, body)).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportFailure::Timeout(TimeoutError::new(
+                TimeoutPhase::Attempt,
+                self.timeout,
+                None,
+            ))),
+        }
+    }
+
+    async fn send_inner(
+        &self,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<RawResponse, TransportFailure> {
+        let mut request = reqwest::Request::new(Method::POST, self.url.clone());
+        *request.headers_mut() = headers;
+        *request.body_mut() = Some(body.into());
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| self.classify(e))?;
+        let status = response.status().as_u16();
+        let server_time = response
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        let body = read_body(response, status, self.max_body).await?;
+        Ok(RawResponse {
+            status,
+            server_time,
+            body,
+        })
+    }
+
+    fn classify(&self, e: reqwest::Error) -> TransportFailure {
+        if e.is_connect() {
+            if e.is_timeout() {
+                TransportFailure::Timeout(TimeoutError::new(
+                    TimeoutPhase::Connect,
+                    self.connect_timeout,
+                    Some(Box::new(e)),
+                ))
+            } else {
+                TransportFailure::Dispatch(DispatchError::new(true, false, e))
+            }
+        } else if e.is_timeout() {
+            TransportFailure::Timeout(TimeoutError::new(
+                TimeoutPhase::Attempt,
+                self.timeout,
+                Some(Box::new(e)),
+            ))
+        } else if e.is_builder() {
+            TransportFailure::Dispatch(DispatchError::new(false, false, e))
+        } else {
+            TransportFailure::Dispatch(DispatchError::new(false, true, e))
+        }
+    }
+}
+
+/// Reads the body chunk by chunk, refusing it as soon as it is known to
+/// exceed `limit`: from `Content-Length` before anything is read, or from
+/// the running total otherwise.
+async fn read_body(
+    mut response: reqwest::Response,
+    status: u16,
+    limit: usize,
+) -> Result<Bytes, TransportFailure> {
+    let too_large = |head: &[u8]| {
+        TransportFailure::Response(ResponseError::new(
+            status,
+            ResponseErrorKind::TooLarge { limit },
+            head,
+        ))
+    };
+    let declared = response.content_length();
+    if let Some(len) = declared {
+        if len > limit as u64 {
+            // One chunk (what the connection has buffered) makes the excerpt.
+            let head = response.chunk().await.ok().flatten().unwrap_or_default();
+            return Err(too_large(&head));
+        }
+    }
+    let mut first: Option<Bytes> = None;
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let have = first.as_ref().map_or(buf.len(), Bytes::len);
+                if have + chunk.len() > limit {
+                    let head = first.as_deref().unwrap_or(&buf);
+                    let head = if head.is_empty() { &chunk[..] } else { head };
+                    return Err(too_large(head));
+                }
+                if buf.is_empty() && first.is_none() {
+                    first = Some(chunk);
+                } else {
+                    if let Some(f) = first.take() {
+                        let capacity = declared.map_or(f.len() * 2, |d| d as usize).min(limit);
+                        buf.reserve(capacity.max(f.len() + chunk.len()));
+                        buf.extend_from_slice(&f);
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let head = first.as_deref().unwrap_or(&buf);
+                return Err(TransportFailure::Response(
+                    ResponseError::new(status, ResponseErrorKind::Truncated, head).with_source(e),
+                ));
+            }
+        }
+    }
+    Ok(match first {
+        Some(f) => f,
+        None => Bytes::from(buf),
+    })
+}
