@@ -388,7 +388,7 @@ pub mod check {
         // four, from below: most values are decided without counting.
         let bytes = v.len();
         if let Some(min) = min {
-            if bytes < min {
+            if bytes / 4 < min {
                 let actual = v.chars().count();
                 if actual < min {
                     r.push(path, Rule::MinChars { min, actual });
