@@ -1,14 +1,14 @@
 //! Credentials: where the SecretId, SecretKey and optional session token come from.
 //!
-//! * [`Credentials`]: a fixed set, validated on construction.
-//! * [`EnvCredentialsProvider`]: `TENCENTCLOUD_SECRET_ID`,
+//! * [`Credentials`], a fixed set, validated on construction.
+//! * [`EnvCredentialsProvider`], `TENCENTCLOUD_SECRET_ID`,
 //!   `TENCENTCLOUD_SECRET_KEY` and optionally `TENCENTCLOUD_SESSION_TOKEN`.
-//! * [`ProfileCredentialsProvider`]: the INI file shared with the other
+//! * [`ProfileCredentialsProvider`], the INI file shared with the other
 //!   Tencent Cloud SDKs, `~/.tencentcloud/credentials` (or the file named by
 //!   `TENCENTCLOUD_CREDENTIALS_FILE`), section `[default]` or a chosen
 //!   profile, keys `secret_id`, `secret_key` and optionally `token`.
-//! * [`DefaultCredentialsChain`]: the environment, then the profile file.
-//! * [`ProvideCredentials`]: the trait the client calls before every attempt,
+//! * [`DefaultCredentialsChain`], the environment, then the profile file.
+//! * [`ProvideCredentials`], the trait the client calls before every attempt,
 //!   for sources that refresh (temporary credentials from STS or a role);
 //!   [`CachingCredentialsProvider`] keeps the last answer until shortly
 //!   before it expires.
@@ -16,6 +16,7 @@
 //! No `Debug` or `Display` output and no error of this module contains a
 //! secret key or a token.
 
+#[cfg(test)]
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -185,9 +186,9 @@ fn check_value(
         Some(KeyProblem::Empty)
     } else if value.trim() != value {
         Some(KeyProblem::SurroundingWhitespace)
-    } else if field != CredentialField::SecretKey && !value.bytes().all(|b| b.is_ascii_graphic()) {
-        Some(KeyProblem::InvalidCharacter)
-    } else if value.chars().any(char::is_control) {
+    } else if (field != CredentialField::SecretKey && !value.bytes().all(|b| b.is_ascii_graphic()))
+        || value.chars().any(char::is_control)
+    {
         Some(KeyProblem::InvalidCharacter)
     } else {
         None

@@ -277,13 +277,13 @@ impl SerializationError {
 
 impl fmt::Display for SerializationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the request could not be serialized: {}", self.source)
+        f.write_str("the request could not be serialized to JSON")
     }
 }
 
 impl StdError for SerializationError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.source()
+        Some(&*self.source)
     }
 }
 
@@ -446,6 +446,8 @@ impl fmt::Display for ResponseErrorKind {
 }
 
 /// A response that could not be turned into an output or a service error.
+///
+/// `source()` is the decoding or transport error, when there is one.
 #[derive(Debug)]
 pub struct ResponseError {
     status: u16,
@@ -510,9 +512,6 @@ impl ResponseError {
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "unusable response (HTTP {}): {}", self.status, self.kind)?;
-        if let Some(source) = &self.source {
-            write!(f, " ({source})")?;
-        }
         if !self.excerpt.is_empty() {
             write!(f, "; body starts with {:?}", self.excerpt)?;
         }
@@ -522,7 +521,9 @@ impl fmt::Display for ResponseError {
 
 impl StdError for ResponseError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().and_then(|e| e.source())
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 

@@ -47,9 +47,11 @@
 //! # Tracing
 //!
 //! Each call runs in an `ess.call` span (INFO) with the fields `action`,
-//! `attempt`, `request_id` and `latency_ms`; attempts, retries and the
-//! outcome are DEBUG events inside it. Neither secrets nor request or
-//! response bodies are ever recorded.
+//! `attempts`, `request_id` (of the last answer) and `latency_ms`, filled
+//! in when the call ends. Each attempt runs in an `ess.attempt` span
+//! (DEBUG, field `attempt`) whose events give the HTTP status, elapsed time,
+//! request id and error; retries and the outcome are DEBUG events. Neither
+//! secrets nor request or response bodies are ever recorded.
 
 pub mod clock;
 pub mod config;
@@ -186,17 +188,25 @@ impl Client {
         let span = tracing::info_span!(
             "ess.call",
             action = A::NAME,
-            attempt = Empty,
+            attempts = Empty,
             request_id = Empty,
             latency_ms = Empty,
         );
         let started = Instant::now();
-        let result = self.execute(&input, &span).instrument(span.clone()).await;
+        let mut stats = CallStats::default();
+        let result = self
+            .execute(&input, &mut stats)
+            .instrument(span.clone())
+            .await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("attempts", stats.attempts);
+        if let Some(id) = &stats.request_id {
+            span.record("request_id", id.as_str());
+        }
         span.record("latency_ms", latency_ms);
         match &result {
-            Ok(_) => tracing::debug!(parent: &span, latency_ms, "call succeeded"),
-            Err(e) => tracing::debug!(parent: &span, latency_ms, error = %e, "call failed"),
+            Ok(_) => tracing::debug!(parent: &span, "call succeeded"),
+            Err(e) => tracing::debug!(parent: &span, error = %e, "call failed"),
         }
         result
     }
@@ -212,7 +222,7 @@ impl Client {
     async fn execute<A: Action>(
         &self,
         input: &A,
-        span: &tracing::Span,
+        stats: &mut CallStats,
     ) -> Result<A::Output, SdkError<A::Error>> {
         let inner = &*self.inner;
         let action = action_header(A::NAME)?;
@@ -220,83 +230,43 @@ impl Client {
             serde_json::to_vec(input)
                 .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
         );
-        let canonical_hash = inner.signer.canonical_hash(&body);
+        let prepared = Prepared {
+            action,
+            canonical_hash: inner.signer.canonical_hash(&body),
+            body,
+        };
         let retry = inner.config.retry;
-        let (mut attempt, mut retries, mut resigned) = (0u32, 0u32, false);
+        let (mut retries, mut resigned) = (0u32, false);
         loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            if let (Some(limiter), Some(limit)) = (&inner.limiter, A::RATE_LIMIT) {
-                let waited = limiter.acquire(A::NAME, limit).await;
-                if !waited.is_zero() {
-                    tracing::debug!(
-                        attempt,
-                        waited_ms = waited.as_millis() as u64,
-                        "rate limiter delayed the attempt"
-                    );
+            stats.attempts += 1;
+            let attempt = stats.attempts;
+            let outcome = self
+                .attempt::<A>(&prepared)
+                .instrument(tracing::debug_span!("ess.attempt", attempt))
+                .await;
+            let (error, server_time) = match outcome {
+                Ok((output, request_id)) => {
+                    stats.request_id = request_id;
+                    return Ok(output);
                 }
-            }
-            let credentials = inner.credentials.provide_credentials().await?;
-            let timestamp = self.now();
-            let authorization = inner.signer.authorization(
-                credentials.secret_id(),
-                credentials.secret_key(),
-                timestamp,
-                &canonical_hash,
-            );
-            let headers = self.headers(&action, timestamp, &credentials, authorization)?;
-            let sent = Instant::now();
-            let (error, server_time) = match inner.transport.send(headers, body.clone()).await {
-                Ok(raw) => {
-                    let elapsed_ms = sent.elapsed().as_millis() as u64;
-                    match interpret::<A>(&raw) {
-                        Ok((output, request_id)) => {
-                            if let Some(id) = &request_id {
-                                span.record("request_id", id.as_str());
-                            }
-                            tracing::debug!(
-                                attempt,
-                                status = raw.status,
-                                elapsed_ms,
-                                "attempt succeeded"
-                            );
-                            return Ok(output);
-                        }
-                        Err(e) => {
-                            if let Some(id) = e.request_id() {
-                                span.record("request_id", id);
-                            }
-                            tracing::debug!(attempt, status = raw.status, elapsed_ms, error = %e, "attempt failed");
-                            (e, raw.server_time)
-                        }
-                    }
-                }
-                Err(failure) => {
-                    let e = match failure {
-                        TransportFailure::Dispatch(e) => SdkError::Dispatch(e),
-                        TransportFailure::Timeout(e) => SdkError::Timeout(e),
-                        TransportFailure::Response(e) => SdkError::Response(e),
-                    };
-                    tracing::debug!(
-                        attempt,
-                        elapsed_ms = sent.elapsed().as_millis() as u64,
-                        error = %e,
-                        may_have_been_sent = e.may_have_been_sent(),
-                        "attempt failed"
-                    );
-                    (e, None)
-                }
+                Err(failure) => failure,
             };
+            stats.request_id = error.request_id().map(str::to_owned);
             let kind = error.retry();
             if kind == Retry::Resign && retry.resign_on_expired_signature() && !resigned {
                 resigned = true;
-                if let Some(server) = server_time {
-                    let offset = i64::try_from(server).unwrap_or(i64::MAX)
-                        - i64::try_from(inner.clock.now_unix()).unwrap_or(i64::MAX);
-                    inner.clock_correction.store(offset, Ordering::Relaxed);
-                    tracing::debug!(attempt, clock_correction_secs = offset, "signature expired; clock corrected from the service's Date header; signing again");
-                } else {
-                    tracing::debug!(attempt, "signature expired; signing again");
+                match server_time {
+                    Some(server) => {
+                        let offset = i64::try_from(server).unwrap_or(i64::MAX)
+                            - i64::try_from(inner.clock.now_unix()).unwrap_or(i64::MAX);
+                        inner.clock_correction.store(offset, Ordering::Relaxed);
+                        tracing::debug!(
+                            attempt,
+                            clock_correction_secs = offset,
+                            "signature expired; clock corrected from the service's Date header; signing again"
+                        );
+                    }
+                    None => tracing::debug!(attempt, "signature expired; signing again"),
                 }
                 continue;
             }
@@ -318,6 +288,76 @@ impl Client {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt: wait for the limiter, get credentials, sign, send, decode.
+    /// A failure comes with the service's clock when the answer had a `Date`.
+    async fn attempt<A: Action>(&self, prepared: &Prepared) -> Result<Success<A>, Failure<A>> {
+        let inner = &*self.inner;
+        if let (Some(limiter), Some(limit)) = (&inner.limiter, A::RATE_LIMIT) {
+            let waited = limiter.acquire(A::NAME, limit).await;
+            if !waited.is_zero() {
+                tracing::debug!(
+                    waited_ms = waited.as_millis() as u64,
+                    "rate limiter delayed the attempt"
+                );
+            }
+        }
+        let credentials = inner
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| (SdkError::from(e), None))?;
+        let timestamp = self.now();
+        let authorization = inner.signer.authorization(
+            credentials.secret_id(),
+            credentials.secret_key(),
+            timestamp,
+            &prepared.canonical_hash,
+        );
+        let headers = self
+            .headers(&prepared.action, timestamp, &credentials, authorization)
+            .map_err(|e| (e, None))?;
+        let sent = Instant::now();
+        let raw = match inner.transport.send(headers, prepared.body.clone()).await {
+            Ok(raw) => raw,
+            Err(failure) => {
+                let e = match failure {
+                    TransportFailure::Dispatch(e) => SdkError::Dispatch(e),
+                    TransportFailure::Timeout(e) => SdkError::Timeout(e),
+                    TransportFailure::Response(e) => SdkError::Response(e),
+                };
+                tracing::debug!(
+                    elapsed_ms = sent.elapsed().as_millis() as u64,
+                    may_have_been_sent = e.may_have_been_sent(),
+                    error = %e,
+                    "attempt failed"
+                );
+                return Err((e, None));
+            }
+        };
+        let elapsed_ms = sent.elapsed().as_millis() as u64;
+        match interpret::<A>(&raw) {
+            Ok((output, request_id)) => {
+                tracing::debug!(
+                    status = raw.status,
+                    elapsed_ms,
+                    request_id = request_id.as_deref(),
+                    "attempt succeeded"
+                );
+                Ok((output, request_id))
+            }
+            Err(e) => {
+                tracing::debug!(
+                    status = raw.status,
+                    elapsed_ms,
+                    request_id = e.request_id(),
+                    error = %e,
+                    "attempt failed"
+                );
+                Err((e, raw.server_time))
+            }
         }
     }
 
@@ -357,6 +397,26 @@ impl Client {
     }
 }
 
+/// An output and the request id that came with it.
+type Success<A> = (<A as Action>::Output, Option<String>);
+
+/// A failed attempt and the service's clock, when its answer had a `Date`.
+type Failure<A> = (SdkError<<A as Action>::Error>, Option<u64>);
+
+/// What every attempt of a call shares.
+struct Prepared {
+    action: HeaderValue,
+    body: Bytes,
+    canonical_hash: signing::HexDigest,
+}
+
+/// What a call's span reports when it ends.
+#[derive(Default)]
+struct CallStats {
+    attempts: u32,
+    request_id: Option<String>,
+}
+
 fn action_header(name: &'static str) -> Result<HeaderValue, ConstructionError> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ConstructionError::InvalidActionName(name));
@@ -366,9 +426,7 @@ fn action_header(name: &'static str) -> Result<HeaderValue, ConstructionError> {
 
 /// Turns a response read whole into the output, a service error or a
 /// response error.
-fn interpret<A: Action>(
-    raw: &RawResponse,
-) -> Result<(A::Output, Option<String>), SdkError<A::Error>> {
+fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Error>> {
     let status = raw.status;
     let body = &raw.body[..];
     if !(200..300).contains(&status) {
