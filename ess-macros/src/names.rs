@@ -75,3 +75,56 @@ pub const ASSEMBLE: &str = "__assemble";
 pub const BUILDER_SUFFIX: &str = "Builder";
 /// What `Debug` shows in place of a sensitive value.
 pub const REDACTED: &str = "<redacted>";
+
+/// The name among `candidates` closest to a misspelt `input`, if one is close
+/// enough to be a likely intent.
+pub fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = 1 + input.chars().count() / 3;
+    candidates
+        .iter()
+        .map(|c| (edit_distance(input, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_keys_only() {
+        assert_eq!(closest("maxchars", MODEL_KEYS), Some(MAX_CHARS));
+        assert_eq!(closest("min_item", MODEL_KEYS), Some(MIN_ITEMS));
+        assert_eq!(closest("cod", ERROR_KEYS), Some(CODE));
+        assert_eq!(closest("retries", ERROR_KEYS), Some(RETRY));
+        assert_eq!(closest("color", MODEL_KEYS), None);
+        assert_eq!(closest("x", ERROR_KEYS), None);
+    }
+
+    #[test]
+    fn lists_names_for_messages() {
+        assert_eq!(one_of(&["a"]), "`a`");
+        assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
+    }
+}

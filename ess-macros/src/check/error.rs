@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use syn::{Attribute, Fields, Ident};
+use syn::{Attribute, Fields, Ident, Type};
 
 use crate::diag::Diagnostics;
 use crate::names;
@@ -41,12 +41,26 @@ pub fn check(item: &ErrorEnum, diag: &mut Diagnostics) -> Option<Checked> {
     let mut modeled = Vec::new();
     let mut unhandled: Option<&Ident> = None;
     let mut codes: HashMap<String, &Ident> = HashMap::new();
-    let mut every_variant_marked = true;
+    let mut all_identified = true;
 
     for variant in &item.variants {
         let ident = &variant.ident;
         match &variant.fields {
-            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {}
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                let ty = &fields.unnamed[0].ty;
+                if !is_error_meta(ty) {
+                    fail(
+                        diag,
+                        syn::Error::new_spanned(
+                            ty,
+                            format!(
+                                "an `EssError` variant holds the error's `ErrorMeta`: write \
+                                 `{ident}(ErrorMeta)`"
+                            ),
+                        ),
+                    );
+                }
+            }
             fields => {
                 let message = format!(
                     "each `EssError` variant holds exactly one unnamed field, its error meta: \
@@ -69,8 +83,10 @@ pub fn check(item: &ErrorEnum, diag: &mut Diagnostics) -> Option<Checked> {
                     names::UNHANDLED
                 )),
             ),
+            // Reading the attribute failed with an error of its own.
+            (None, None) if variant.marked => all_identified = false,
             (None, None) => {
-                every_variant_marked = false;
+                all_identified = false;
                 fail(
                     diag,
                     syn::Error::new_spanned(
@@ -134,9 +150,10 @@ pub fn check(item: &ErrorEnum, diag: &mut Diagnostics) -> Option<Checked> {
         }
     }
 
-    // A variant without any marking already got an error that suggests
-    // `unhandled`; saying it again for the enum would repeat it.
-    if unhandled.is_none() && every_variant_marked {
+    // A variant of unknown kind already has an error, either suggesting
+    // `unhandled` or at an attribute that may have meant it; an error for
+    // the enum would only repeat it.
+    if unhandled.is_none() && all_identified {
         fail(
             diag,
             syn::Error::new_spanned(
@@ -157,4 +174,22 @@ pub fn check(item: &ErrorEnum, diag: &mut Diagnostics) -> Option<Checked> {
         modeled,
         unhandled,
     })
+}
+
+/// Whether `ty` names `ErrorMeta` (by its last path segment, so any path to
+/// it is accepted; a renamed import is not).
+fn is_error_meta(ty: &Type) -> bool {
+    match ty {
+        Type::Group(group) => is_error_meta(&group.elem),
+        Type::Paren(paren) => is_error_meta(&paren.elem),
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "ErrorMeta" && s.arguments.is_empty())
+        }
+        _ => false,
+    }
 }

@@ -77,8 +77,8 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
 
     quote! {
         #[automatically_derived]
-        #[allow(deprecated)]
-        impl #p::ServiceError for #ident {
+                #[allow(deprecated)]
+                impl #p::ServiceError for #ident {
             const CODES: &'static [&'static str] = &[#(#codes),*];
 
             fn from_meta(meta: #p::ErrorMeta) -> Self {
@@ -110,6 +110,7 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::core::convert::From<#p::ErrorMeta> for #ident {
             fn from(meta: #p::ErrorMeta) -> Self {
                 <Self as #p::ServiceError>::from_meta(meta)
@@ -117,6 +118,7 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::core::fmt::Display for #ident {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::fmt::Display::fmt(<Self as #p::ServiceError>::meta(self), f)
@@ -124,11 +126,12 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::std::error::Error for #ident {}
 
         #[automatically_derived]
-        #[allow(deprecated)]
-        impl #ident {
+                #[allow(deprecated)]
+                impl #ident {
             #(#helpers)*
 
             /// The code this variant stands for, or `None` for the catch-all
@@ -191,6 +194,7 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
     let inherent = if item.is_some() {
         quote! {
             #[automatically_derived]
+            #[allow(deprecated)]
             impl #ident {
                 #(#helpers)*
 
@@ -205,6 +209,7 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
     };
     quote! {
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #p::ServiceError for #ident {
             const CODES: &'static [&'static str] = &[];
             fn from_meta(_: #p::ErrorMeta) -> Self { ::core::unreachable!() }
@@ -215,11 +220,13 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::core::convert::From<#p::ErrorMeta> for #ident {
             fn from(_: #p::ErrorMeta) -> Self { ::core::unreachable!() }
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::core::fmt::Display for #ident {
             fn fmt(&self, _: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::unreachable!()
@@ -227,6 +234,7 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::std::error::Error for #ident {}
 
         #inherent

@@ -33,10 +33,12 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
     let p = private();
     quote! {
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #p::Validate for #ident {
             fn validate_at(&self, _: &#p::Path<'_>, _: &mut #p::Report) {}
         }
         #[automatically_derived]
+        #[allow(deprecated)]
         impl ::core::fmt::Debug for #ident {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(#name)
@@ -85,8 +87,8 @@ fn validate_impl(model: &Model) -> TokenStream {
     };
     quote! {
         #[automatically_derived]
-        #[allow(deprecated)]
-        impl #p::Validate for #ident {
+                #[allow(deprecated)]
+                impl #p::Validate for #ident {
             fn validate_at(&self, #path: &#p::Path<'_>, #report: &mut #p::Report) {
                 #body
             }
@@ -184,7 +186,7 @@ fn element_checks(rules: &Rules, scalar: Scalar, list: &TokenStream) -> TokenStr
         return checks;
     }
     quote! {
-        for (i, v) in #list.iter().enumerate() {
+        for (i, v) in ::core::iter::Iterator::enumerate(#list.iter()) {
             let e = p.index(i);
             #checks
         }
@@ -217,7 +219,8 @@ fn value_checks(rules: &Rules, scalar: Scalar, path: &TokenStream) -> TokenStrea
                 let (min, max) = (bound(min, float), bound(max, float));
                 quote! {
                     #p::check::float_range(
-                        ::core::primitive::f64::from(*v), #min, #max, #path, report,
+                        <::core::primitive::f64 as ::core::convert::From<::core::primitive::f32>>::from(*v),
+                        #min, #max, #path, report,
                     );
                 }
             }
@@ -308,8 +311,8 @@ fn debug_impl(ident: &Ident, fields: &[Field], builder: bool) -> TokenStream {
     });
     quote! {
         #[automatically_derived]
-        #[allow(deprecated)]
-        impl ::core::fmt::Debug for #ident {
+                #[allow(deprecated)]
+                impl ::core::fmt::Debug for #ident {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#name) #(#entries)* .finish()
             }
@@ -362,15 +365,19 @@ fn builder(model: &Model) -> TokenStream {
     );
     let debug = debug_impl(&builder, fields, true);
 
+    let deprecated = &model.deprecated;
     quote! {
         #[doc = #builder_doc]
+        #(#deprecated)*
         #[derive(::core::clone::Clone, ::core::default::Default, ::core::cmp::PartialEq)]
         #[must_use = "a builder does nothing until it is built"]
+        #[allow(clippy::derive_partial_eq_without_eq)]
         #vis struct #builder {
             #(#storage,)*
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #ident {
             /// Starts a builder with no field set.
             pub fn builder() -> #builder {
@@ -379,8 +386,8 @@ fn builder(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
-        #[allow(deprecated)]
-        impl #builder {
+                #[allow(deprecated)]
+                impl #builder {
             #(#methods)*
 
             /// Builds the value, checking every rule first. Every problem is

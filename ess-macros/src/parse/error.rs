@@ -28,6 +28,10 @@ pub struct Variant {
     pub retry: Option<Setting<Retry>>,
     /// `unhandled`.
     pub unhandled: Option<Setting<()>>,
+    /// Whether the attributes tried to say what the variant is (a `code` or
+    /// `unhandled` entry, or an entry that was rejected), even if that failed
+    /// with an error of its own.
+    pub marked: bool,
 }
 
 /// The values of `retry = "..."`.
@@ -92,11 +96,12 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<ErrorEnum> {
                 code: None,
                 retry: None,
                 unhandled: None,
+                marked: false,
             };
-            for (order, entry) in entries(&variant.attrs, names::ERROR_KEYS, diag)
-                .into_iter()
-                .enumerate()
-            {
+            let found = entries(&variant.attrs, names::ERROR_KEYS, diag);
+            out.marked = found.rejected;
+            for (order, entry) in found.list.into_iter().enumerate() {
+                out.marked |= entry.key == names::CODE || entry.key == names::UNHANDLED;
                 let e = &entry;
                 match entry.key.to_string().as_str() {
                     names::CODE => {

@@ -189,12 +189,22 @@ pub fn setting<T>(
     })
 }
 
+/// The entries of an item's `#[ess(...)]` attributes.
+pub struct Entries {
+    /// Entries with known keys, each key once, in source order.
+    pub list: Vec<Entry>,
+    /// Whether an entry was left out of `list` (unknown key, repeated key or
+    /// bad syntax) after its error was reported.
+    pub rejected: bool,
+}
+
 /// Every entry of every `#[ess(...)]` among `attrs`, in source order.
 ///
 /// Unknown keys and repeated keys are reported and left out, so each key in
 /// the result is one of `known` and appears once.
-pub fn entries(attrs: &[Attribute], known: &[&str], diag: &mut Diagnostics) -> Vec<Entry> {
+pub fn entries(attrs: &[Attribute], known: &[&str], diag: &mut Diagnostics) -> Entries {
     let mut out: Vec<Entry> = Vec::new();
+    let mut rejected = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident(names::ESS)) {
         let result = attr.parse_nested_meta(|meta| {
             let Some(key) = meta.path.get_ident().cloned() else {
@@ -211,14 +221,19 @@ pub fn entries(attrs: &[Attribute], known: &[&str], diag: &mut Diagnostics) -> V
             let entry = Entry { key, value };
             let name = entry.key.to_string();
             if !known.contains(&name.as_str()) {
+                rejected = true;
+                let hint = names::closest(&name, known)
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
                 diag.push(syn::Error::new_spanned(
                     &entry.key,
                     format!(
-                        "unknown key `{name}` in `#[ess(...)]`; expected {}",
+                        "unknown key `{name}` in `#[ess(...)]`{hint}; expected {}",
                         names::one_of(known)
                     ),
                 ));
             } else if out.iter().any(|e| e.key == entry.key) {
+                rejected = true;
                 diag.push(syn::Error::new_spanned(
                     &entry.key,
                     format!("duplicate key `{name}` in `#[ess(...)]`"),
@@ -228,9 +243,14 @@ pub fn entries(attrs: &[Attribute], known: &[&str], diag: &mut Diagnostics) -> V
             }
             Ok(())
         });
-        diag.take(result);
+        if diag.take(result).is_none() {
+            rejected = true;
+        }
     }
-    out
+    Entries {
+        list: out,
+        rejected,
+    }
 }
 
 /// The `#[doc]` attributes among `attrs`.

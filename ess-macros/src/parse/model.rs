@@ -16,6 +16,8 @@ pub struct Model {
     pub vis: Visibility,
     /// The fields, in declaration order.
     pub fields: Vec<Field>,
+    /// `#[deprecated]` attributes of the struct, copied onto its builder.
+    pub deprecated: Vec<Attribute>,
     /// Whether to emit the builder (not when its method names collide).
     pub emit_builder: bool,
 }
@@ -141,12 +143,7 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<Model> {
                 ident,
                 ty: FieldType::of(&field.ty),
                 docs: docs(&field.attrs),
-                deprecated: field
-                    .attrs
-                    .iter()
-                    .filter(|a| a.path().is_ident("deprecated"))
-                    .cloned()
-                    .collect(),
+                deprecated: deprecated(&field.attrs),
                 rules: rules(&field.attrs, diag),
             })
         })
@@ -155,13 +152,23 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<Model> {
         ident: input.ident.clone(),
         vis: input.vis.clone(),
         fields,
+        deprecated: deprecated(&input.attrs),
         emit_builder: true,
     })
+}
+
+fn deprecated(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("deprecated"))
+        .cloned()
+        .collect()
 }
 
 fn rules(attrs: &[Attribute], diag: &mut Diagnostics) -> Rules {
     let mut rules = Rules::default();
     for (order, entry) in entries(attrs, names::MODEL_KEYS, diag)
+        .list
         .into_iter()
         .enumerate()
     {

@@ -113,4 +113,30 @@ fn main() {
 
     let private = Private::builder().code("ab").build().expect("valid");
     assert_eq!(private.code, "ab");
+
+    #[allow(deprecated)]
+    {
+        let builder: OldInputBuilder = OldInput::builder();
+        let old = builder.name("abcde").build();
+        assert_eq!(old.unwrap_err().violations()[0].path, "name");
+        assert!(OldError::from(ess_api::ErrorMeta::new("A", "m")).is_a());
+    }
+}
+
+/// Deprecated types still derive without warnings.
+#[deprecated(note = "use CreateFlowInput")]
+#[derive(Clone, PartialEq, EssModel)]
+pub struct OldInput {
+    #[ess(max_chars = 4)]
+    pub name: String,
+}
+
+/// Deprecated error enums too.
+#[deprecated(note = "use another error")]
+#[derive(Debug, ess_api::EssError)]
+pub enum OldError {
+    #[ess(code = "A")]
+    A(ess_api::ErrorMeta),
+    #[ess(unhandled)]
+    Other(ess_api::ErrorMeta),
 }
