@@ -406,3 +406,55 @@ fn calls_can_be_spawned() {
     };
     is_send(&unvalidated);
 }
+
+#[tokio::test]
+async fn prepared_requests_are_signed_but_not_sent() {
+    use ess_api::client::signing::Authorization;
+
+    let server = TestServer::start(|_| Reply::Ok).await;
+    let client = server
+        .client()
+        .credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap())
+        .clock(|| 1_700_000_000u64)
+        .region("ap-shanghai")
+        .build()
+        .unwrap();
+    let prepared = client.prepare(&DescribeThing::new("t-9")).await.unwrap();
+    assert_eq!(prepared.method(), "POST");
+    assert_eq!(prepared.url(), format!("{}/", server.endpoint()));
+    assert_eq!(prepared.body(), br#"{"ThingId":"t-9"}"#);
+    assert_eq!(prepared.header("Host"), Some(server.host().as_str()));
+    assert_eq!(prepared.header("x-tc-timestamp"), Some("1700000000"));
+    assert_eq!(prepared.header("X-TC-Action"), Some("DescribeThing"));
+    assert_eq!(prepared.header("x-tc-region"), Some("ap-shanghai"));
+    assert_eq!(prepared.header("x-tc-token"), Some(TOKEN));
+    let names: Vec<&str> = prepared.headers().map(|(n, _)| n).collect();
+    assert_eq!(names[0], "host");
+    for name in [
+        "content-type",
+        "x-tc-version",
+        "x-tc-requestclient",
+        "authorization",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    let auth = Authorization::parse(prepared.header("authorization").unwrap()).unwrap();
+    assert_eq!(auth.date(), "2023-11-14");
+    auth.verify(
+        SECRET_KEY,
+        1_700_000_000,
+        |name| prepared.header(name),
+        prepared.body(),
+    )
+    .unwrap();
+    let debug = format!("{prepared:?}");
+    assert!(debug.contains("x-tc-action"), "{debug}");
+    assert!(
+        !debug.contains(SECRET_KEY) && !debug.contains(TOKEN),
+        "{debug}"
+    );
+    assert!(!debug.contains(auth.signature()), "{debug}");
+    assert_eq!(server.connections(), 0);
+
+    assert!(client.prepare(&DescribeThing::new("")).await.is_err());
+}

@@ -225,16 +225,7 @@ impl Client {
         stats: &mut CallStats,
     ) -> Result<A::Output, SdkError<A::Error>> {
         let inner = &*self.inner;
-        let action = action_header(A::NAME)?;
-        let body = Bytes::from(
-            serde_json::to_vec(input)
-                .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
-        );
-        let prepared = Prepared {
-            action,
-            canonical_hash: inner.signer.canonical_hash(&body),
-            body,
-        };
+        let prepared = self.prepare_body(input)?;
         let retry = inner.config.retry;
         let (mut retries, mut resigned) = (0u32, false);
         loop {
@@ -309,15 +300,8 @@ impl Client {
             .provide_credentials()
             .await
             .map_err(|e| (SdkError::from(e), None))?;
-        let timestamp = self.now();
-        let authorization = inner.signer.authorization(
-            credentials.secret_id(),
-            credentials.secret_key(),
-            timestamp,
-            &prepared.canonical_hash,
-        );
         let headers = self
-            .headers(&prepared.action, timestamp, &credentials, authorization)
+            .sign(prepared, &credentials, self.now())
             .map_err(|e| (e, None))?;
         let sent = Instant::now();
         let raw = match inner.transport.send(headers, prepared.body.clone()).await {
@@ -361,6 +345,56 @@ impl Client {
         }
     }
 
+    /// Validates, serializes and signs `input` with the current
+    /// credentials and time, without sending it: the request `send` would
+    /// make for its first attempt. Useful to inspect a request or to send it
+    /// through another HTTP stack.
+    pub async fn prepare<A: Action>(
+        &self,
+        input: &A,
+    ) -> Result<PreparedRequest, SdkError<A::Error>> {
+        input.validate()?;
+        let prepared = self.prepare_body(input)?;
+        let credentials = self.inner.credentials.provide_credentials().await?;
+        let headers = self.sign(&prepared, &credentials, self.now())?;
+        Ok(PreparedRequest {
+            url: self.endpoint().to_owned(),
+            host: self.inner.signer.host().to_owned(),
+            headers,
+            body: prepared.body,
+        })
+    }
+
+    /// Serializes the input once for all attempts, with its canonical hash.
+    fn prepare_body<A: Action>(&self, input: &A) -> Result<Prepared, ConstructionError> {
+        let action = action_header(A::NAME)?;
+        let body = Bytes::from(
+            serde_json::to_vec(input)
+                .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
+        );
+        Ok(Prepared {
+            action,
+            canonical_hash: self.inner.signer.canonical_hash(&body),
+            body,
+        })
+    }
+
+    /// The headers of one attempt, signed at `timestamp`.
+    fn sign<E>(
+        &self,
+        prepared: &Prepared,
+        credentials: &Credentials,
+        timestamp: u64,
+    ) -> Result<HeaderMap, SdkError<E>> {
+        let authorization = self.inner.signer.authorization(
+            credentials.secret_id(),
+            credentials.secret_key(),
+            timestamp,
+            &prepared.canonical_hash,
+        );
+        self.headers(&prepared.action, timestamp, credentials, authorization)
+    }
+
     fn headers<E>(
         &self,
         action: &HeaderValue,
@@ -394,6 +428,75 @@ impl Client {
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
         Ok(headers)
+    }
+}
+
+/// A signed request that has not been sent; see [`Client::prepare`].
+///
+/// `Debug` shows the headers with `Authorization` and `X-TC-Token` redacted.
+pub struct PreparedRequest {
+    url: String,
+    host: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl PreparedRequest {
+    /// The HTTP method: always `POST`.
+    pub fn method(&self) -> &'static str {
+        "POST"
+    }
+
+    /// The URL to send it to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The headers, names in lower case, `host` first. The `host` value is
+    /// the one that was signed; HTTP stacks derive the same from the URL.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        std::iter::once(("host", self.host.as_str())).chain(
+            self.headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+        )
+    }
+
+    /// One header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        if name.eq_ignore_ascii_case("host") {
+            return Some(&self.host);
+        }
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'a>(&'a PreparedRequest);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.headers().map(|(name, value)| {
+                        let shown = match name {
+                            "authorization" | "x-tc-token" => "** redacted **",
+                            _ => value,
+                        };
+                        (name, shown)
+                    }))
+                    .finish()
+            }
+        }
+        f.debug_struct("PreparedRequest")
+            .field("url", &self.url)
+            .field("headers", &Headers(self))
+            .field("body_len", &self.body.len())
+            .finish()
     }
 }
 
