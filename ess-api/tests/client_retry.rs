@@ -391,3 +391,49 @@ async fn credentials_are_asked_for_at_every_attempt() {
     assert!(err.to_string().contains("role unavailable"));
     assert_eq!(server.received().len(), 2);
 }
+
+#[tokio::test]
+async fn connect_timeouts_count_as_not_sent() {
+    // A listener that never accepts, with its queue filled: further
+    // connection attempts get no answer at all.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        let attempt = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await;
+        match attempt {
+            Ok(Ok(stream)) => fillers.push(stream),
+            _ => break,
+        }
+    }
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let client = ess_api::Client::builder()
+        .endpoint(format!("http://{addr}"))
+        .credentials_provider(counting_credentials(attempts.clone()))
+        .env_proxy(false)
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(5))
+        .retry(fast_retries())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = bounded(LIMIT, client.send(CreateThing::new("x")))
+        .await
+        .unwrap_err();
+    let timeout = err
+        .as_timeout_error()
+        .unwrap_or_else(|| panic!("expected a timeout, got {err:?}"));
+    assert_eq!(timeout.phase(), TimeoutPhase::Connect);
+    assert!(!err.may_have_been_sent());
+    // Never sent, so retried even though the action is not idempotent.
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(fillers);
+    drop(listener);
+}
