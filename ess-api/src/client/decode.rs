@@ -226,7 +226,7 @@ impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ResponseSeed<T> {
         if !watch.finished {
             while let Some(key) = map.next_key_seed(KeySeed)? {
                 if key == "Error" && watch.error.is_none() {
-                    watch.error = Some(map.next_value::<ErrorBody>()?);
+                    watch.error = map.next_value::<Option<ErrorBody>>()?;
                 } else if key == "RequestId" && watch.request_id.is_none() {
                     watch.request_id = Some(map.next_value_seed(StrSeed)?);
                 } else {
@@ -296,9 +296,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Intercept<'_, '_, 'de, A> {
                 }
             };
             if key == "Error" && self.watch.error.is_none() {
-                match self.inner.next_value::<ErrorBody>() {
+                match self.inner.next_value::<Option<ErrorBody>>() {
                     Ok(error) => {
-                        self.watch.error = Some(error);
+                        self.watch.error = error;
                         continue;
                     }
                     Err(e) => {
@@ -451,6 +451,10 @@ mod tests {
         assert_eq!(out.flow_id, "f\"2");
         assert_eq!(out.request_id, "r-2");
         assert_eq!(id.as_deref(), Some("r-2"));
+        // A null error member is no error.
+        let (out, _) =
+            ok::<Out>(r#"{"Response": {"Error": null, "FlowId": "f", "RequestId": "r"}}"#);
+        assert_eq!(out.flow_id, "f");
         // An output type without a RequestId field still gets it recorded.
         let (_, id) = ok::<Loose>(r#"{"Response": {"RequestId": "r-3"}}"#);
         assert_eq!(id.as_deref(), Some("r-3"));

@@ -28,6 +28,19 @@
 //! decoded into the action's output or its typed error. Failed attempts are
 //! retried as described on [`RetryConfig`].
 //!
+//! # Outcomes
+//!
+//! * `{"Response": {...}}` with a 2xx status: the action's output.
+//! * `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`, whatever
+//!   the status: [`SdkError::Service`] with the action's typed error.
+//! * Anything else (another status, an empty, truncated, oversized or
+//!   non-JSON body, JSON of another shape): [`SdkError::Response`] with the
+//!   status and an excerpt of the body.
+//! * No answer: [`SdkError::Dispatch`] or [`SdkError::Timeout`], which tell
+//!   whether the request may have reached the service.
+//!
+//! [`Client::prepare`] builds and signs a request without sending it.
+//!
 //! # Environment
 //!
 //! | variable | used by |
@@ -50,8 +63,9 @@
 //! `attempts`, `request_id` (of the last answer) and `latency_ms`, filled
 //! in when the call ends. Each attempt runs in an `ess.attempt` span
 //! (DEBUG, field `attempt`) whose events give the HTTP status, elapsed time,
-//! request id and error; retries and the outcome are DEBUG events. Neither
-//! secrets nor request or response bodies are ever recorded.
+//! request id and error; retries and the outcome are DEBUG events. Secrets
+//! and request bodies are never recorded; the error of an unusable response
+//! includes an excerpt of its body (at most 256 bytes).
 
 pub mod clock;
 pub mod config;
