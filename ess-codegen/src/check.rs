@@ -578,8 +578,7 @@ impl<'a> Checker<'a> {
         let is_string = prim == Some(Prim::String);
         let is_number = prim.is_some_and(|p| p.is_int() || p == Prim::Float);
 
-        if place == Place::Output && m.default.is_some() {
-            let d = m.default.as_ref().expect("checked");
+        if let (Place::Output, Some(d)) = (place, &m.default) {
             self.err(
                 loc(file, d),
                 "a response member cannot have a default",
