@@ -44,6 +44,27 @@ mod shadowing {
         pub nested: ::std::option::Option<::std::boxed::Box<Model>>,
     }
 
+    /// Fields named like the generated code's locals and parameters, and
+    /// keywords.
+    #[derive(Clone, PartialEq, ::ess_api::EssModel)]
+    pub struct Names {
+        #[ess(max_chars = 1)]
+        pub f: ::std::string::String,
+        #[ess(max_chars = 1)]
+        pub p: ::std::option::Option<::std::string::String>,
+        pub v: u8,
+        pub v0: u8,
+        pub e: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[ess(min_items = 1)]
+        pub list: ::std::vec::Vec<u8>,
+        pub path: u8,
+        pub report: u8,
+        pub found: u8,
+        pub builder: u8,
+        pub r#match: ::std::option::Option<bool>,
+        pub r#type: u8,
+    }
+
     #[derive(Debug, ::ess_api::EssError)]
     pub enum Error {
         #[ess(code = "A", retry = "transient")]
@@ -67,6 +88,41 @@ fn main() {
     assert!(m.validate().is_ok());
     let bad = m.clone().validate();
     assert!(bad.is_ok());
+    let n = shadowing::Names::builder()
+        .f("x")
+        .p("y")
+        .v(1u8)
+        .v0(2u8)
+        .e("z")
+        .list(3u8)
+        .path(4u8)
+        .report(5u8)
+        .found(6u8)
+        .builder(7u8)
+        .r#match(true)
+        .r#type(8u8)
+        .build()
+        .expect("valid");
+    assert_eq!(
+        (n.v, n.v0, n.path, n.report, n.found, n.builder, n.r#type),
+        (1, 2, 4, 5, 6, 7, 8)
+    );
+    assert_eq!(n.r#match, Some(true));
+    let text = format!("{n:?}");
+    assert!(
+        text.contains("match: Some(true)") && text.contains("type: 8"),
+        "{text}"
+    );
+    let bad = shadowing::Names::builder()
+        .f("xy")
+        .p("yz")
+        .build()
+        .unwrap_err();
+    let paths: Vec<&str> = bad.violations().iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["f", "p", "v", "v0", "list", "path", "report", "found", "builder", "type"]
+    );
     let e = shadowing::Error::from_meta(ess_api::ErrorMeta::new("A", "m"));
     assert!(e.is_a());
 }
