@@ -33,8 +33,11 @@ mod parse;
 /// | `sensitive` | any | never shown by `Debug` |
 ///
 /// "Strings" are `String`, `Option<String>`, `Vec<String>` and
-/// `Option<Vec<String>>`; on a list, value rules apply to each element.
-/// Every field is also validated recursively.
+/// `Option<Vec<String>>` (judged by the last path segment `String`); numbers
+/// are `i8`..`i64`, `u8`..`u64` (integer bounds only, within the type's range)
+/// and `f32`, `f64` (integer or float bounds). On a list, value rules apply
+/// to each element at `field[i]`. Every field is also validated recursively
+/// through its own `Validate` implementation.
 ///
 /// Generates `impl Validate`, `impl Debug`, a `<Name>Builder` with setters
 /// `field`, `set_field` and `get_field` for each field, `build` and

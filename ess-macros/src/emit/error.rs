@@ -4,6 +4,7 @@
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident};
 
@@ -48,7 +49,7 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         let variant = &m.ident;
         let name = format_ident!(
             "is_{}",
-            variant.to_string().to_snake_case(),
+            variant.unraw().to_string().to_snake_case(),
             span = at(variant.span())
         );
         let doc = format!(
@@ -77,8 +78,8 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
 
     quote! {
         #[automatically_derived]
-                #[allow(deprecated)]
-                impl #p::ServiceError for #ident {
+        #[allow(deprecated)]
+        impl #p::ServiceError for #ident {
             const CODES: &'static [&'static str] = &[#(#codes),*];
 
             fn from_meta(meta: #p::ErrorMeta) -> Self {
@@ -130,8 +131,8 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         impl ::std::error::Error for #ident {}
 
         #[automatically_derived]
-                #[allow(deprecated)]
-                impl #ident {
+        #[allow(deprecated)]
+        impl #ident {
             #(#helpers)*
 
             /// The code this variant stands for, or `None` for the catch-all
@@ -181,7 +182,7 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
             let variant = &v.ident;
             let name = format_ident!(
                 "is_{}",
-                variant.to_string().to_snake_case(),
+                variant.unraw().to_string().to_snake_case(),
                 span = at(variant.span())
             );
             quote! {

@@ -2,6 +2,7 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{DeriveInput, Ident, Type};
 
 use super::{at, private};
@@ -29,7 +30,7 @@ pub fn fallback(input: &DeriveInput) -> TokenStream {
         return TokenStream::new();
     }
     let ident = &input.ident;
-    let name = ident.to_string();
+    let name = ident.unraw().to_string();
     let p = private();
     quote! {
         #[automatically_derived]
@@ -87,8 +88,8 @@ fn validate_impl(model: &Model) -> TokenStream {
     };
     quote! {
         #[automatically_derived]
-                #[allow(deprecated)]
-                impl #p::Validate for #ident {
+        #[allow(deprecated)]
+        impl #p::Validate for #ident {
             fn validate_at(&self, #path: &#p::Path<'_>, #report: &mut #p::Report) {
                 #body
             }
@@ -208,15 +209,15 @@ fn value_checks(rules: &Rules, scalar: Scalar, path: &TokenStream) -> TokenStrea
         let max = rules.max.as_ref().map(|s| s.value);
         out.extend(match scalar {
             Scalar::Int(_) => {
-                let (min, max) = (bound(min, int), bound(max, int));
+                let (min, max) = (bound(min, false), bound(max, false));
                 quote!(#p::check::int_range(*v, #min, #max, #path, report);)
             }
             Scalar::F64 => {
-                let (min, max) = (bound(min, float), bound(max, float));
+                let (min, max) = (bound(min, true), bound(max, true));
                 quote!(#p::check::float_range(*v, #min, #max, #path, report);)
             }
             Scalar::F32 => {
-                let (min, max) = (bound(min, float), bound(max, float));
+                let (min, max) = (bound(min, true), bound(max, true));
                 quote! {
                     #p::check::float_range(
                         <::core::primitive::f64 as ::core::convert::From<::core::primitive::f32>>::from(*v),
@@ -248,47 +249,32 @@ fn count(value: Option<usize>) -> TokenStream {
     }
 }
 
-fn bound(value: Option<Number>, literal: fn(Number) -> TokenStream) -> TokenStream {
-    match value {
-        Some(n) => {
-            let n = literal(n);
-            quote!(::core::option::Option::Some(#n))
+/// `Some(bound)` or `None`: an `i128` literal for integer fields, an `f64`
+/// literal for float fields (`check` leaves only integer bounds on integer
+/// fields, within the range of `i64` or `u64`).
+fn bound(value: Option<Number>, float_field: bool) -> TokenStream {
+    let Some(n) = value else {
+        return quote!(::core::option::Option::None);
+    };
+    let (negative, magnitude) = match (n, float_field) {
+        (Number::Int(v), false) => (v < 0, Literal::i128_suffixed(v.abs())),
+        (n, _) => {
+            let v = n.as_f64();
+            (v.is_sign_negative(), Literal::f64_suffixed(v.abs()))
         }
-        None => quote!(::core::option::Option::None),
-    }
-}
-
-/// An `i128` literal; `check` guarantees integer fields get integer bounds
-/// within the range of `i64` or `u64`, so the magnitude cannot overflow.
-fn int(n: Number) -> TokenStream {
-    match n {
-        Number::Int(v) => {
-            let magnitude = Literal::i128_suffixed(v.abs());
-            if v < 0 {
-                quote!(-#magnitude)
-            } else {
-                quote!(#magnitude)
-            }
-        }
-        Number::Float(_) => TokenStream::new(),
-    }
-}
-
-/// An `f64` literal.
-fn float(n: Number) -> TokenStream {
-    let v = n.as_f64();
-    let magnitude = Literal::f64_suffixed(v.abs());
-    if v.is_sign_negative() {
-        quote!(-#magnitude)
+    };
+    let sign = if negative {
+        quote!(-)
     } else {
-        quote!(#magnitude)
-    }
+        TokenStream::new()
+    };
+    quote!(::core::option::Option::Some(#sign #magnitude))
 }
 
 /// `Debug` for the struct (`builder == false`) or for its builder, where
 /// every field is behind an `Option`.
 fn debug_impl(ident: &Ident, fields: &[Field], builder: bool) -> TokenStream {
-    let name = ident.to_string();
+    let name = ident.unraw().to_string();
     let redacted = names::REDACTED;
     let entries = fields.iter().map(|field| {
         let id = &field.ident;
@@ -311,8 +297,8 @@ fn debug_impl(ident: &Ident, fields: &[Field], builder: bool) -> TokenStream {
     });
     quote! {
         #[automatically_derived]
-                #[allow(deprecated)]
-                impl ::core::fmt::Debug for #ident {
+        #[allow(deprecated)]
+        impl ::core::fmt::Debug for #ident {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#name) #(#entries)* .finish()
             }
@@ -386,8 +372,8 @@ fn builder(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
-                #[allow(deprecated)]
-                impl #builder {
+        #[allow(deprecated)]
+        impl #builder {
             #(#methods)*
 
             /// Builds the value, checking every rule first. Every problem is
@@ -478,7 +464,8 @@ fn storage_type(field: &Field) -> TokenStream {
     }
 }
 
-/// The setter, replacing setter and getter of one field.
+/// The three builder methods of one field: setter (or appender, for a
+/// list), replacing setter and getter.
 fn methods(field: &Field) -> TokenStream {
     let id = &field.ident;
     let name = &field.name;
