@@ -767,8 +767,8 @@ impl<'a> Emitter<'a> {
             impl crate::Client {
                 #method_doc
                 #deprecated_method
-                pub fn #method(&self) -> operation::#module::#fluent {
-                    operation::#module::#fluent::new(self.clone())
+                pub fn #method(&self) -> crate::operation::#module::#fluent {
+                    crate::operation::#module::#fluent::new(self.clone())
                 }
             }
         }
