@@ -124,6 +124,7 @@ impl<'a> Emitter<'a> {
             &codes,
         );
         let svc_doc = format!("Facts about the {title} API that every request needs.");
+        let url = format!("https://{endpoint}");
         let actions: Vec<&str> = self
             .spec
             .actions
@@ -140,6 +141,8 @@ impl<'a> Emitter<'a> {
                 pub const VERSION: &str = #version;
                 /// Default host.
                 pub const ENDPOINT: &str = #endpoint;
+                /// Default endpoint URL (HTTPS on the default host).
+                pub const ENDPOINT_URL: &str = #url;
                 /// Every action this SDK knows, by wire name.
                 pub const ACTIONS: &[&str] = &[#(#actions),*];
             }

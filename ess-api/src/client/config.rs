@@ -7,12 +7,12 @@ use std::time::Duration;
 use super::credentials::Env;
 use super::retry::RetryConfig;
 
-/// The API version sent as `X-TC-Version`.
-pub const API_VERSION: &str = "2020-11-11";
-/// The service name used in signatures.
-pub const SERVICE: &str = "ess";
+/// The API version sent as `X-TC-Version` (from `spec/service.toml`).
+pub const API_VERSION: &str = crate::service::VERSION;
+/// The service name used in signatures (from `spec/service.toml`).
+pub const SERVICE: &str = crate::service::NAME;
 /// The public endpoint.
-pub const DEFAULT_ENDPOINT: &str = "https://ess.tencentcloudapi.com";
+pub const DEFAULT_ENDPOINT: &str = crate::service::ENDPOINT_URL;
 /// Environment variable that overrides the endpoint of every client built
 /// without an explicit [`Config::with_endpoint`], for example
 /// `http://127.0.0.1:8080` to point an application at a local test server.
