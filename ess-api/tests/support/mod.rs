@@ -438,7 +438,10 @@ fn check(state: &State, slot: usize, headers: Vec<(String, String)>, body: Vec<u
         expect("host", &state.addr.to_string())?;
         expect("x-tc-version", "2020-11-11")?;
         let action = get("x-tc-action").ok_or("no x-tc-action")?;
-        if action != "DescribeThing" && action != "CreateThing" {
+        let known = action == "DescribeThing"
+            || action == "CreateThing"
+            || ess_api::service::ACTIONS.contains(&action);
+        if !known {
             return Err(format!("unexpected action {action}"));
         }
         let client = get("x-tc-requestclient").ok_or("no x-tc-requestclient")?;
