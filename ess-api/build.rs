@@ -4,6 +4,7 @@
 //! packaged crate carries a copy, so it builds on its own.
 
 fn main() {
-    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    ess_codegen::build_script(&spec, "ess_generated.rs");
+    // Build scripts run in the package root: a relative path keeps the
+    // diagnostics short (`spec/actions/X.toml:12:8`).
+    ess_codegen::build_script(std::path::Path::new("spec"), "ess_generated.rs");
 }

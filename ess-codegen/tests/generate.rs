@@ -59,3 +59,80 @@ fn every_action_module_names_its_wire_action() {
         );
     }
 }
+
+/// Copies `src` into `dst` recursively.
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_third_action_is_one_new_file() {
+    let dir = std::env::temp_dir().join(format!("ess-codegen-third-action-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(spec_dir(), &dir);
+    std::fs::write(
+        dir.join("actions/DescribeThing.toml"),
+        r#"name = "DescribeThing"
+idempotent = true
+rate_limit = 20
+errors = ["ResourceNotFound.Template"]
+
+[[input]]
+name = "Operator"
+type = "UserInfo"
+required = true
+
+[[input]]
+name = "ThingId"
+type = "string"
+required = true
+max_chars = 32
+
+[[output]]
+name = "Thing"
+type = "SignUrl"
+required = true
+"#,
+    )
+    .unwrap();
+    let before = ess_codegen::run(spec_dir()).unwrap();
+    let after = ess_codegen::run(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert_eq!(after.actions.len(), before.actions.len() + 1);
+    let (_, module) = after
+        .actions
+        .iter()
+        .find(|(name, _)| name == "DescribeThing")
+        .expect("the new action is generated");
+    for expected in [
+        "pub mod describe_thing",
+        "pub struct DescribeThingInput",
+        "pub struct DescribeThingOutput",
+        "pub enum DescribeThingError",
+        "pub fn describe_thing(",
+        "const IDEMPOTENT: bool = true;",
+        "#[ess(max_chars = 32)]",
+        "ResourceNotFoundTemplate(::ess_api::ErrorMeta)",
+    ] {
+        assert!(
+            module.contains(expected),
+            "missing `{expected}` in:\n{module}"
+        );
+    }
+    // Nothing else changed: the existing actions generate the same text.
+    for (name, code) in &before.actions {
+        let same = after.actions.iter().find(|(n, _)| n == name).unwrap();
+        assert_eq!(&same.1, code, "{name} changed");
+    }
+    assert!(after.service.contains("\"DescribeThing\""));
+}
