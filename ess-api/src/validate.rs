@@ -342,6 +342,8 @@ macro_rules! leaf {
     )*};
 }
 leaf!(String, str, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+// Free-form JSON carries no documented rules.
+leaf!(serde_json::Value, serde_json::Map<String, serde_json::Value>);
 
 impl<T: Validate + ?Sized> Validate for &T {
     #[inline]

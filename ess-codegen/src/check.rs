@@ -11,6 +11,8 @@ use crate::naming;
 
 /// The retry classes an error code may have.
 pub const RETRY_CLASSES: &[&str] = &["never", "throttling", "transient", "resign"];
+/// The values of a type's `usage`.
+pub const USAGES: &[&str] = &["in", "out", "both"];
 /// The string formats a member may require.
 pub const FORMATS: &[&str] = &["base64", "digits"];
 
@@ -299,6 +301,28 @@ impl<'a> Checker<'a> {
     }
 
     fn struct_type(&mut self, t: &TypeDef) {
+        if let Some(u) = &t.usage {
+            if !USAGES.contains(&u.get_ref().as_str()) {
+                self.err(
+                    loc(t.file, u),
+                    format!("unknown usage `{}`", u.get_ref()),
+                    format!("one of {}", quoted(USAGES)),
+                );
+            } else if t.keep_unknown && u.get_ref() == "in" {
+                self.err(
+                    loc(t.file, u),
+                    "`keep_unknown` applies to received types, but this type is only sent",
+                    "`usage = \"out\"` or `\"both\"`, or no `keep_unknown`",
+                );
+            }
+        }
+        if t.keep_unknown && t.members.iter().any(|m| member_rust_name(m) == "extra") {
+            self.err(
+                loc(t.file, &t.name),
+                "`keep_unknown` adds a field `extra`, which a member already uses",
+                "a `rust_name` for that member",
+            );
+        }
         if let Some(r) = &t.repr {
             self.err(
                 loc(t.file, r),
@@ -565,7 +589,7 @@ impl<'a> Checker<'a> {
         if prim.is_none() && target.is_none() {
             let hint = self.closest_type(ty);
             let mut d = Diagnostic::at(loc(file, &m.ty), format!("unknown type `{ty}`"))
-                .expected("string, int64, uint64, float, bool, or a type defined in types/");
+                .expected("string, int64, uint64, float, bool, json, or a type defined in types/");
             if let Some(h) = hint {
                 d = d.note(format!("a type named `{h}` exists"));
             }

@@ -92,6 +92,13 @@ impl<'a> Emitter<'a> {
             .iter()
             .flat_map(|a| a.output.iter().map(|m| m.ty.get_ref().as_str()))
             .collect();
+        // Types declared as received are roots too (callback payloads, for example).
+        stack.extend(
+            spec.types
+                .iter()
+                .filter(|t| t.usage.as_ref().is_some_and(|u| u.get_ref() != "in"))
+                .map(|t| t.name.get_ref().as_str()),
+        );
         while let Some(t) = stack.pop() {
             if let Some(def) = spec.find_type(t) {
                 if outbound.insert(t.to_string()) {
@@ -199,7 +206,16 @@ impl<'a> Emitter<'a> {
                 };
                 let ident = format_ident!("{}", type_rust_name(t));
                 let doc = with_wire_name(t.doc.as_deref(), t.name.get_ref());
-                self.structure(&ident, &doc, &t.members, ctx, quote!())
+                let extra = if t.keep_unknown {
+                    quote! {
+                        /// Members the spec does not list, kept as received.
+                        #[serde(flatten)]
+                        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    }
+                } else {
+                    quote!()
+                };
+                self.structure(&ident, &doc, &t.members, ctx, extra)
             }
         });
         quote! {
@@ -414,6 +430,7 @@ impl<'a> Emitter<'a> {
             Some(Prim::Uint64) => quote!(u64),
             Some(Prim::Float) => quote!(f64),
             Some(Prim::Bool) => quote!(bool),
+            Some(Prim::Json) => quote!(::serde_json::Value),
             None => {
                 let t = self.spec.find_type(m.ty.get_ref()).expect("checked type");
                 let ident = format_ident!("{}", type_rust_name(t));
@@ -457,7 +474,7 @@ impl<'a> Emitter<'a> {
             ));
         }
         if ctx == Ctx::Out {
-            let prim = Prim::parse(m.ty.get_ref()).is_some();
+            let prim = Prim::parse(m.ty.get_ref()).is_some_and(|p| p != Prim::Json);
             let with = match (prim, m.list, plain) {
                 (true, false, true) => Some("::ess_api::__private::de::req"),
                 (true, false, false) => Some("::ess_api::__private::de::opt"),

@@ -68,6 +68,13 @@ pub struct TypeDef {
     pub repr: Option<Sp<String>>,
     /// Rust name, when the service's name cannot be used as it is.
     pub rust_name: Option<Sp<String>>,
+    /// `in` (only sent), `out` (only received) or `both`; computed from the
+    /// actions that use the type when absent.
+    pub usage: Option<Sp<String>>,
+    /// Keep members this spec does not list (received types only) in an
+    /// `extra` map, instead of dropping them.
+    #[serde(default)]
+    pub keep_unknown: bool,
     /// What the type is.
     pub doc: Option<String>,
     /// Struct members, in wire order.
@@ -138,7 +145,7 @@ pub struct ActionDef {
 pub struct Member {
     /// Wire name (PascalCase).
     pub name: Sp<String>,
-    /// `string`, `int64`, `uint64`, `float`, `bool`, or a type of `spec/types`.
+    /// `string`, `int64`, `uint64`, `float`, `bool`, `json`, or a type of `spec/types`.
     #[serde(rename = "type")]
     pub ty: Sp<String>,
     /// A list of `type`.
@@ -189,6 +196,8 @@ pub enum Prim {
     Float,
     /// Boolean.
     Bool,
+    /// Any JSON value, kept as received.
+    Json,
 }
 
 impl Prim {
@@ -200,6 +209,7 @@ impl Prim {
             "uint64" => Prim::Uint64,
             "float" => Prim::Float,
             "bool" => Prim::Bool,
+            "json" => Prim::Json,
             _ => return None,
         })
     }
