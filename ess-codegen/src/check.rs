@@ -717,6 +717,38 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        if let Some(values) = &m.values {
+            let fits = |v: &toml::Value| match (prim, v) {
+                (Some(Prim::String), toml::Value::String(_)) => true,
+                (Some(p), v) if p.is_int() || p == Prim::Float => number(v, p).is_some(),
+                (Some(Prim::Bool), toml::Value::Boolean(_)) => true,
+                _ => false,
+            };
+            if prim.is_none() || prim == Some(Prim::Json) {
+                self.err(
+                    loc(file, values),
+                    format!("documented values do not apply to type `{ty}`"),
+                    "`values` only on primitive members (or an enumeration type)",
+                );
+            } else if let Some(bad) = values.get_ref().iter().find(|v| !fits(v)) {
+                self.err(
+                    loc(file, values),
+                    format!("value `{bad}` does not fit type `{ty}`"),
+                    format!("values of type {ty}"),
+                );
+            } else if let Some(d) = &m.default {
+                if !values.get_ref().contains(d.get_ref()) {
+                    self.err(
+                        loc(file, d),
+                        format!(
+                            "default `{}` is not one of the documented values",
+                            d.get_ref()
+                        ),
+                        "a default listed in `values`",
+                    );
+                }
+            }
+        }
         if let Some(d) = &m.deprecated {
             if d.get_ref().trim().is_empty() {
                 self.err(

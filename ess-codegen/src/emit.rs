@@ -703,7 +703,34 @@ impl<'a> Emitter<'a> {
         let error_doc = format!(
             "The errors `{wire}` documents, plus the service's common codes.\n\nEach variant keeps the code, message and request id in an [`ErrorMeta`](::ess_api::ErrorMeta)."
         );
-        let error_enum = self.error_enum(&error, &error_doc, &codes);
+        // An action that documents no codes of its own answers with the
+        // service-wide error: every code of the service is typed there.
+        let error_items = if a.errors.is_empty() {
+            let alias_doc = docs(&format!(
+                "`{wire}` documents no error codes of its own: its errors are the service-wide [`EssError`](crate::EssError)."
+            ));
+            quote! {
+                #alias_doc
+                pub type #error = crate::EssError;
+            }
+        } else {
+            let error_enum = self.error_enum(&error, &error_doc, &codes);
+            quote! {
+                #error_enum
+
+                impl ::core::convert::From<#error> for crate::EssError {
+                    fn from(e: #error) -> Self {
+                        <crate::EssError as ::ess_api::ServiceError>::from_meta(::ess_api::ServiceError::into_meta(e))
+                    }
+                }
+
+                impl ::core::convert::From<crate::SdkError<#error>> for crate::Error {
+                    fn from(e: crate::SdkError<#error>) -> Self {
+                        e.map_service(::core::convert::Into::into)
+                    }
+                }
+            }
+        };
 
         let setters = a.input.iter().map(|m| self.fluent_setters(m));
         let deprecated_method = a.deprecated.as_ref().map(|d| {
@@ -733,19 +760,7 @@ impl<'a> Emitter<'a> {
 
                 #output_struct
 
-                #error_enum
-
-                impl ::core::convert::From<#error> for crate::EssError {
-                    fn from(e: #error) -> Self {
-                        <crate::EssError as ::ess_api::ServiceError>::from_meta(::ess_api::ServiceError::into_meta(e))
-                    }
-                }
-
-                impl ::core::convert::From<crate::SdkError<#error>> for crate::Error {
-                    fn from(e: crate::SdkError<#error>) -> Self {
-                        e.map_service(::core::convert::Into::into)
-                    }
-                }
+                #error_items
 
                 #fluent_doc
                 #[derive(Clone, Debug)]
@@ -887,6 +902,10 @@ fn member_doc(m: &Member, response: bool) -> String {
             "digits" => "Digits only.".into(),
             other => format!("Format: {other}."),
         });
+    }
+    if let Some(v) = &m.values {
+        let list: Vec<String> = v.get_ref().iter().map(|x| format!("`{x}`")).collect();
+        facts.push(format!("Documented values: {}.", list.join(", ")));
     }
     if let Some(d) = &m.default {
         facts.push(format!("Default: `{}`.", d.get_ref()));

@@ -12,6 +12,7 @@
 pub mod check;
 pub mod diag;
 pub mod emit;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod naming;

@@ -170,6 +170,9 @@ pub struct Member {
     pub min: Option<Sp<toml::Value>>,
     /// Largest number.
     pub max: Option<Sp<toml::Value>>,
+    /// The values the service documents (for a list, of each element).
+    /// Documented, not enforced: the service may add values.
+    pub values: Option<Sp<Vec<toml::Value>>>,
     /// Fewest list elements.
     pub min_items: Option<Sp<i64>>,
     /// Most list elements.
