@@ -1,0 +1,172 @@
+//! What happened in the emulator, in order: the raw material for callbacks.
+//!
+//! Every state change (a code created or cancelled, a contract started or
+//! signed, a code or the quota used up) is recorded as an [`Event`] with a
+//! sequence number and the emulator time. Read them with
+//! [`Emulator::events`](crate::Emulator::events) or
+//! [`Emulator::events_since`](crate::Emulator::events_since), follow them
+//! live with [`Emulator::subscribe`](crate::Emulator::subscribe), or over
+//! HTTP with `GET /_emulator/events?since=N`.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// How many events are kept; older ones are dropped first.
+pub const MAX_EVENTS: usize = 10_000;
+
+/// How many events a slow subscriber may fall behind before it misses some.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// One recorded event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct Event {
+    /// Sequence number, from 1, without gaps.
+    pub seq: u64,
+    /// Emulator time, in Unix seconds.
+    pub at: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened.
+///
+/// Serialized with a `Type` member naming the variant and the fields in
+/// PascalCase, like the service's own JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "Type", rename_all_fields = "PascalCase")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// A QR code was created.
+    QrCodeCreated {
+        /// The code.
+        qr_code_id: String,
+        /// Its template.
+        template_id: String,
+        /// The employee who created it.
+        operator_id: String,
+    },
+    /// A QR code was cancelled.
+    QrCodeCancelled {
+        /// The code.
+        qr_code_id: String,
+    },
+    /// A QR code started its last allowed contract (`MaxFlowNum`).
+    QrCodeExhausted {
+        /// The code.
+        qr_code_id: String,
+    },
+    /// A scan started a contract.
+    FlowStarted {
+        /// The new contract.
+        flow_id: String,
+        /// Its name.
+        flow_name: String,
+        /// The code that was scanned.
+        qr_code_id: String,
+        /// The template.
+        template_id: String,
+        /// The person who scanned.
+        signer_name: String,
+        /// Their mobile number.
+        signer_mobile: String,
+        /// When the contract expires unsigned, in Unix seconds.
+        deadline: u64,
+        /// The code's `UserData`, for callbacks.
+        user_data: Option<String>,
+    },
+    /// The person who started a contract signed it.
+    FlowSigned {
+        /// The contract.
+        flow_id: String,
+        /// The code that started it.
+        qr_code_id: String,
+        /// The code's `UserData`, for callbacks.
+        user_data: Option<String>,
+    },
+    /// The organization's contract quota reached zero.
+    QuotaExhausted {
+        /// The organization.
+        organization_id: String,
+    },
+}
+
+/// The recorded events and the live channel.
+pub(crate) struct EventLog {
+    events: VecDeque<Event>,
+    next_seq: u64,
+    sender: broadcast::Sender<Event>,
+}
+
+impl EventLog {
+    pub(crate) fn new() -> Self {
+        let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Self {
+            events: VecDeque::new(),
+            next_seq: 1,
+            sender,
+        }
+    }
+
+    pub(crate) fn record(&mut self, at: u64, kind: EventKind) {
+        let event = Event {
+            seq: self.next_seq,
+            at,
+            kind,
+        };
+        self.next_seq += 1;
+        if self.events.len() == MAX_EVENTS {
+            self.events.pop_front();
+        }
+        // No subscriber is not an error.
+        let _ = self.sender.send(event.clone());
+        self.events.push_back(event);
+    }
+
+    pub(crate) fn since(&self, seq: u64) -> Vec<Event> {
+        self.events
+            .iter()
+            .filter(|e| e.seq > seq)
+            .cloned()
+            .collect()
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_numbered_and_serialized_flat() {
+        let mut log = EventLog::new();
+        let mut rx = log.subscribe();
+        log.record(
+            5,
+            EventKind::QrCodeCancelled {
+                qr_code_id: "q".into(),
+            },
+        );
+        log.record(
+            6,
+            EventKind::QuotaExhausted {
+                organization_id: "o".into(),
+            },
+        );
+        assert_eq!(log.since(0).len(), 2);
+        assert_eq!(log.since(1)[0].seq, 2);
+        assert_eq!(rx.try_recv().unwrap().seq, 1);
+        let json = serde_json::to_value(&log.since(0)[0]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"Seq": 1, "At": 5, "Type": "QrCodeCancelled", "QrCodeId": "q"})
+        );
+    }
+}

@@ -1,0 +1,665 @@
+//! HTTP/1.1 on a raw TCP stream: request parsing with `httparse`,
+//! keep-alive, the API pipeline and the delivery of (possibly faulty)
+//! answers.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use crate::api::{Ctx, Resolved};
+use crate::auth::authenticate;
+use crate::control;
+use crate::error::ApiError;
+use crate::faults::FaultKind;
+use crate::ids;
+use crate::time::http_date;
+use crate::Shared;
+
+/// The largest request head.
+const MAX_HEAD: usize = 64 * 1024;
+/// The most header lines in a request.
+const MAX_HEADERS: usize = 64;
+/// The largest API request body: 10 MiB.
+pub(crate) const MAX_BODY: usize = 10 * 1024 * 1024;
+/// The largest body of an emulator-only endpoint.
+const MAX_CONTROL_BODY: usize = 1024 * 1024;
+/// How long a kept-alive connection may stay idle.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a request that has started arriving may take to arrive whole.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The chunk size for large answers.
+const CHUNK: usize = 64 * 1024;
+
+/// A request's method, target and headers.
+#[derive(Debug)]
+pub(crate) struct Head {
+    pub method: String,
+    pub target: String,
+    minor_version: u8,
+    /// Names in lower case, values as sent (lossily decoded).
+    headers: Vec<(String, String)>,
+}
+
+impl Head {
+    /// The first value of a header, by lower-case name.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The target without its query.
+    pub(crate) fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+
+    /// The query string, if any.
+    pub(crate) fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    fn keep_alive(&self) -> bool {
+        let connection = self.header("connection").map(str::to_ascii_lowercase);
+        match self.minor_version {
+            0 => connection.is_some_and(|c| c.contains("keep-alive")),
+            _ => !connection.is_some_and(|c| c.contains("close")),
+        }
+    }
+}
+
+/// An answer to write.
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub(crate) fn json(value: &Value) -> Self {
+        Reply {
+            status: 200,
+            content_type: "application/json; charset=utf-8",
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn text(status: u16, text: impl Into<String>) -> Self {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: text.into().into_bytes(),
+        }
+    }
+}
+
+/// `{"Response": {...answer, "RequestId"}}` or `{"Response": {"Error", "RequestId"}}`.
+pub(crate) fn envelope(result: Result<Value, ApiError>, request_id: &str) -> Value {
+    match result {
+        Ok(Value::Object(mut map)) => {
+            map.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
+            json!({ "Response": map })
+        }
+        Ok(other) => json!({ "Response": { "Result": other, "RequestId": request_id } }),
+        Err(e) => json!({
+            "Response": {
+                "Error": { "Code": e.code(), "Message": e.message() },
+                "RequestId": request_id,
+            }
+        }),
+    }
+}
+
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+enum HeadRead {
+    Head(Head),
+    /// The peer closed the connection between requests.
+    Closed,
+    /// Not a request this server can parse: answer with this status and close.
+    Bad(u16, &'static str),
+}
+
+impl Conn {
+    async fn read_head(&mut self) -> io::Result<HeadRead> {
+        loop {
+            if !self.buf.is_empty() {
+                let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                let mut request = httparse::Request::new(&mut headers);
+                match request.parse(&self.buf) {
+                    Ok(httparse::Status::Complete(n)) => {
+                        let head = Head {
+                            method: request.method.unwrap_or_default().to_owned(),
+                            target: request.path.unwrap_or_default().to_owned(),
+                            minor_version: request.version.unwrap_or(1),
+                            headers: request
+                                .headers
+                                .iter()
+                                .map(|h| {
+                                    (
+                                        h.name.to_ascii_lowercase(),
+                                        String::from_utf8_lossy(h.value).into_owned(),
+                                    )
+                                })
+                                .collect(),
+                        };
+                        self.buf.drain(..n);
+                        return Ok(HeadRead::Head(head));
+                    }
+                    Ok(httparse::Status::Partial) if self.buf.len() > MAX_HEAD => {
+                        return Ok(HeadRead::Bad(431, "request head too large"));
+                    }
+                    Ok(httparse::Status::Partial) => {}
+                    Err(httparse::Error::TooManyHeaders) => {
+                        return Ok(HeadRead::Bad(431, "too many header lines"));
+                    }
+                    Err(_) => return Ok(HeadRead::Bad(400, "malformed HTTP request")),
+                }
+            }
+            let n = self.stream.read_buf(&mut self.buf).await?;
+            if n == 0 {
+                return if self.buf.is_empty() {
+                    Ok(HeadRead::Closed)
+                } else {
+                    Err(io::ErrorKind::UnexpectedEof.into())
+                };
+            }
+        }
+    }
+
+    async fn read_body(&mut self, len: usize) -> io::Result<Vec<u8>> {
+        let take = len.min(self.buf.len());
+        let mut body: Vec<u8> = self.buf.drain(..take).collect();
+        if body.len() < len {
+            let start = body.len();
+            body.resize(len, 0);
+            self.stream.read_exact(&mut body[start..]).await?;
+        }
+        Ok(body)
+    }
+
+    async fn write_reply(&mut self, reply: &Reply, keep_alive: bool, now: u64) -> io::Result<()> {
+        let mut out = response_head(
+            reply.status,
+            reply.content_type,
+            reply.body.len() as u64,
+            keep_alive,
+            now,
+        );
+        out.extend_from_slice(&reply.body);
+        self.stream.write_all(&out).await?;
+        self.stream.flush().await
+    }
+
+    /// Closes the connection with a TCP reset.
+    fn reset(self) {
+        let _ = self.stream.set_zero_linger();
+        drop(self.stream);
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+fn response_head(status: u16, content_type: &str, len: u64, keep_alive: bool, now: u64) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nDate: {}\r\nServer: ess-emulator\r\nConnection: {}\r\n\r\n",
+        reason(status),
+        http_date(now),
+        if keep_alive { "keep-alive" } else { "close" }
+    )
+    .into_bytes()
+}
+
+/// Serves one connection until the peer closes it, a fault or an error
+/// ends it, it stays idle too long, or the emulator shuts down.
+pub(crate) async fn serve_connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut conn = Conn {
+        stream,
+        buf: Vec::with_capacity(8 * 1024),
+    };
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let read = tokio::select! {
+            biased;
+            _ = shutdown.changed() => return,
+            read = tokio::time::timeout(IDLE_TIMEOUT, conn.read_head()) => read,
+        };
+        let head = match read {
+            Ok(Ok(HeadRead::Head(head))) => head,
+            Ok(Ok(HeadRead::Bad(status, why))) => {
+                let now = shared.clock.now();
+                let _ = conn
+                    .write_reply(&Reply::text(status, why), false, now)
+                    .await;
+                return;
+            }
+            Ok(Ok(HeadRead::Closed)) | Ok(Err(_)) | Err(_) => return,
+        };
+        let keep_going = if head.path() == "/" {
+            serve_api(&shared, &mut conn, head).await
+        } else {
+            serve_other(&shared, &mut conn, head).await
+        };
+        match keep_going {
+            Next::KeepAlive => {}
+            Next::Close => return,
+            Next::Reset => {
+                conn.reset();
+                return;
+            }
+        }
+    }
+}
+
+enum Next {
+    KeepAlive,
+    Close,
+    Reset,
+}
+
+/// The declared body length, or the reply that refuses the request.
+fn body_length(head: &Head, limit: usize) -> Result<usize, Reply> {
+    if head.header("transfer-encoding").is_some() {
+        return Err(Reply::text(
+            411,
+            "chunked request bodies are not supported; send Content-Length",
+        ));
+    }
+    let len = match head.header("content-length") {
+        None => 0,
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| Reply::text(400, "Content-Length is not a number"))?,
+    };
+    if len > limit {
+        return Err(Reply::text(413, "request body too large"));
+    }
+    Ok(len)
+}
+
+async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
+    let started = Instant::now();
+    let fault = shared.faults.pick();
+    let fault_name = fault.as_ref().map_or("", FaultKind::name);
+    let action_header = head.header("x-tc-action").unwrap_or("").to_owned();
+    if fault == Some(FaultKind::ResetBeforeRead) {
+        tracing::info!(action = %action_header, fault = fault_name, "request reset before reading");
+        return Next::Reset;
+    }
+    let keep_alive = head.keep_alive();
+    let len = match body_length(&head, MAX_BODY) {
+        Ok(len) => len,
+        Err(reply) if reply.status == 413 => {
+            let request_id = ids::request_id();
+            let error = ApiError::new(
+                "RequestSizeLimitExceeded",
+                format!("the request body is larger than {MAX_BODY} bytes"),
+            );
+            log_api(
+                &action_header,
+                error.code(),
+                started,
+                &request_id,
+                fault_name,
+            );
+            let reply = Reply::json(&envelope(Err(error), &request_id));
+            let _ = conn.write_reply(&reply, false, shared.clock.now()).await;
+            return Next::Close;
+        }
+        Err(reply) => {
+            let _ = conn.write_reply(&reply, false, shared.clock.now()).await;
+            return Next::Close;
+        }
+    };
+    let body = match tokio::time::timeout(READ_TIMEOUT, conn.read_body(len)).await {
+        Ok(Ok(body)) => body,
+        _ => return Next::Close,
+    };
+
+    // Faults that replace the answer: the request is not handled.
+    match &fault {
+        Some(FaultKind::Latency(d)) => tokio::time::sleep(*d).await,
+        Some(FaultKind::HttpStatus(status)) => {
+            log_api(
+                &action_header,
+                &format!("HTTP {status}"),
+                started,
+                "",
+                fault_name,
+            );
+            let page = format!("{status} {}\n", reason(*status));
+            let _ = conn
+                .write_reply(&Reply::text(*status, page), keep_alive, shared.clock.now())
+                .await;
+            return if keep_alive {
+                Next::KeepAlive
+            } else {
+                Next::Close
+            };
+        }
+        Some(FaultKind::NonJsonBody) => {
+            log_api(&action_header, "non-JSON page", started, "", fault_name);
+            let reply = Reply {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: b"<html><head><title>Gateway</title></head><body><h1>Service temporarily unavailable</h1></body></html>\n".to_vec(),
+            };
+            let _ = conn
+                .write_reply(&reply, keep_alive, shared.clock.now())
+                .await;
+            return if keep_alive {
+                Next::KeepAlive
+            } else {
+                Next::Close
+            };
+        }
+        Some(FaultKind::ThrottlingStorm) => {
+            let request_id = ids::request_id();
+            let error = ApiError::new(
+                "RequestLimitExceeded",
+                "too many requests (injected throttling storm)",
+            );
+            log_api(
+                &action_header,
+                error.code(),
+                started,
+                &request_id,
+                fault_name,
+            );
+            let reply = Reply::json(&envelope(Err(error), &request_id));
+            let _ = conn
+                .write_reply(&reply, keep_alive, shared.clock.now())
+                .await;
+            return if keep_alive {
+                Next::KeepAlive
+            } else {
+                Next::Close
+            };
+        }
+        _ => {}
+    }
+
+    let request_id = ids::request_id();
+    let (code, answer) = handle_api(shared, &head, &body);
+    log_api(&action_header, &code, started, &request_id, fault_name);
+    let json = serde_json::to_vec(&envelope(answer, &request_id)).unwrap_or_default();
+    deliver(shared, conn, json, fault, keep_alive).await
+}
+
+fn log_api(action: &str, code: &str, started: Instant, request_id: &str, fault: &str) {
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        action = %action,
+        code = %code,
+        latency_ms,
+        request_id = %request_id,
+        fault = %fault,
+        "api request"
+    );
+}
+
+/// The API pipeline, in the service's order: authentication, action,
+/// version, rate limit, content type, JSON, then the action's own checks
+/// and semantics. Returns the code for the log (`OK` on success).
+fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Value, ApiError>) {
+    let result = (|| {
+        if head.method != "POST" {
+            return Err(ApiError::new(
+                "UnsupportedProtocol",
+                format!(
+                    "the API takes POST requests with a JSON body, not {}",
+                    head.method
+                ),
+            ));
+        }
+        let now = shared.clock.now();
+        authenticate(&shared.credentials, head, body, now)?;
+        let action = match head.header("x-tc-action").map(str::trim) {
+            None | Some("") => {
+                return Err(ApiError::new(
+                    "MissingParameter",
+                    "the required header X-TC-Action is missing",
+                ))
+            }
+            Some(a) => a,
+        };
+        let entry = match shared.registry.resolve(action) {
+            Resolved::Emulated(entry) => entry,
+            Resolved::Unsupported => {
+                return Err(ApiError::new(
+                    "UnsupportedOperation",
+                    format!("the emulator does not emulate the action {action}"),
+                ))
+            }
+            Resolved::Unknown => {
+                return Err(ApiError::new(
+                    "InvalidAction",
+                    format!("the action {action} does not exist"),
+                ))
+            }
+        };
+        match head.header("x-tc-version").map(str::trim) {
+            None | Some("") => {
+                return Err(ApiError::new(
+                    "MissingParameter",
+                    "the required header X-TC-Version is missing",
+                ))
+            }
+            Some(v) if v != ess_api::service::VERSION => {
+                return Err(ApiError::new(
+                    "NoSuchVersion",
+                    format!(
+                        "the version {v} does not exist; the emulator serves {}",
+                        ess_api::service::VERSION
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        if let (true, Some(limit)) = (shared.rate_limits, entry.rate_limit) {
+            if !shared.limiter.admit(entry.name, limit) {
+                return Err(ApiError::new(
+                    "RequestLimitExceeded",
+                    format!("{} allows {limit} requests per second", entry.name),
+                ));
+            }
+        }
+        let content_type = head.header("content-type").unwrap_or("");
+        if !content_type
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
+            return Err(ApiError::invalid(format!(
+                "Content-Type must be application/json, not {content_type:?}"
+            )));
+        }
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::invalid(format!("the request body is not valid JSON: {e}")))?;
+        let mut state = shared.lock_state();
+        let mut ctx = Ctx {
+            world: &shared.world,
+            state: &mut state,
+            now,
+            base_url: &shared.base_url,
+        };
+        entry.run(&mut ctx, value)
+    })();
+    let code = match &result {
+        Ok(_) => "OK".to_owned(),
+        Err(e) => e.code().to_owned(),
+    };
+    (code, result)
+}
+
+/// Writes an answer, bent by a fault when there is one.
+async fn deliver(
+    shared: &Shared,
+    conn: &mut Conn,
+    json: Vec<u8>,
+    fault: Option<FaultKind>,
+    keep_alive: bool,
+) -> Next {
+    let now = shared.clock.now();
+    let content_type = "application/json; charset=utf-8";
+    let after = if keep_alive {
+        Next::KeepAlive
+    } else {
+        Next::Close
+    };
+    let written = match fault {
+        Some(FaultKind::ResetAfterRead) => return Next::Reset,
+        Some(FaultKind::SlowHeaders(total)) => {
+            let head = response_head(200, content_type, json.len() as u64, keep_alive, now);
+            async {
+                trickle(&mut conn.stream, &head, total).await?;
+                conn.stream.write_all(&json).await?;
+                conn.stream.flush().await
+            }
+            .await
+        }
+        Some(FaultKind::SlowBody(total)) => {
+            let head = response_head(200, content_type, json.len() as u64, keep_alive, now);
+            async {
+                conn.stream.write_all(&head).await?;
+                trickle(&mut conn.stream, &json, total).await
+            }
+            .await
+        }
+        Some(FaultKind::TruncatedBody) => {
+            let mut out = response_head(200, content_type, json.len() as u64, false, now);
+            out.extend_from_slice(&json[..json.len() / 2]);
+            let _ = conn.stream.write_all(&out).await;
+            let _ = conn.stream.flush().await;
+            let _ = conn.stream.shutdown().await;
+            return Next::Close;
+        }
+        Some(FaultKind::OversizedBody(size)) => {
+            let _ = write_oversized(conn, &json, size, now).await;
+            return Next::Close;
+        }
+        Some(FaultKind::WrongContentType) => {
+            let reply = Reply {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: json,
+            };
+            conn.write_reply(&reply, keep_alive, now).await
+        }
+        _ => {
+            let reply = Reply {
+                status: 200,
+                content_type,
+                body: json,
+            };
+            conn.write_reply(&reply, keep_alive, now).await
+        }
+    };
+    match written {
+        Ok(()) => after,
+        Err(_) => Next::Close,
+    }
+}
+
+/// Writes `bytes` in about twenty pieces spread over `total`.
+async fn trickle(stream: &mut TcpStream, bytes: &[u8], total: Duration) -> io::Result<()> {
+    let pieces = bytes.len().clamp(1, 20);
+    let size = bytes.len().div_ceil(pieces).max(1);
+    let pause = total / pieces as u32;
+    for (i, piece) in bytes.chunks(size).enumerate() {
+        if i > 0 {
+            tokio::time::sleep(pause).await;
+        }
+        stream.write_all(piece).await?;
+        stream.flush().await?;
+    }
+    Ok(())
+}
+
+/// The answer with a `Padding` member that brings it to `size` bytes (or
+/// just past the answer when that is larger), streamed in chunks.
+async fn write_oversized(conn: &mut Conn, json: &[u8], size: u64, now: u64) -> io::Result<()> {
+    // `{"Response":{...}}` → `{"Response":{...},"Padding":"xxxx"}`
+    let prefix_end = json.len().saturating_sub(1);
+    let opening = b",\"Padding\":\"";
+    let closing = b"\"}";
+    let fixed = (prefix_end + opening.len() + closing.len()) as u64;
+    let padding = size.saturating_sub(fixed);
+    let total = fixed + padding;
+    let mut out = response_head(200, "application/json; charset=utf-8", total, false, now);
+    out.extend_from_slice(&json[..prefix_end]);
+    out.extend_from_slice(opening);
+    conn.stream.write_all(&out).await?;
+    let chunk = vec![b'x'; CHUNK];
+    let mut left = padding;
+    while left > 0 {
+        let n = left.min(CHUNK as u64) as usize;
+        conn.stream.write_all(&chunk[..n]).await?;
+        left -= n as u64;
+    }
+    conn.stream.write_all(closing).await?;
+    conn.stream.flush().await
+}
+
+async fn serve_other(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
+    let started = Instant::now();
+    let keep_alive = head.keep_alive();
+    let len = match body_length(&head, MAX_CONTROL_BODY) {
+        Ok(len) => len,
+        Err(reply) => {
+            let _ = conn.write_reply(&reply, false, shared.clock.now()).await;
+            return Next::Close;
+        }
+    };
+    let body = match tokio::time::timeout(READ_TIMEOUT, conn.read_body(len)).await {
+        Ok(Ok(body)) => body,
+        _ => return Next::Close,
+    };
+    let reply = control::handle(shared, &head, &body);
+    tracing::debug!(
+        method = %head.method,
+        path = %head.path(),
+        status = reply.status,
+        latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "emulator request"
+    );
+    match conn
+        .write_reply(&reply, keep_alive, shared.clock.now())
+        .await
+    {
+        Ok(()) if keep_alive => Next::KeepAlive,
+        _ => Next::Close,
+    }
+}

@@ -1,0 +1,571 @@
+//! A local emulator of Tencent Cloud Electronic Signature (ESS, API
+//! 2020-11-11), for offline development and tests.
+//!
+//! The emulator speaks the service's wire protocol on a local port: signed
+//! (TC3-HMAC-SHA256) `POST /` requests with a JSON body, answered with
+//! `{"Response": {...}}` and the service's error codes. It emulates
+//! `CreateMultiFlowSignQRCode` and `CancelMultiFlowSignQRCode` against a
+//! declared [`World`] (an organization, its employees, its contract quota
+//! and its templates), serves each QR code as a real PNG, and simulates
+//! people scanning codes ([`Emulator::scan`]) and signing
+//! ([`Emulator::sign`]). Everything it holds is in memory and is gone when
+//! it stops.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use ess_api::types::UserInfo;
+//! use ess_emulator::{defaults, Emulator, ScanRequest};
+//!
+//! let emulator = Emulator::builder().start().await?;
+//! let client = emulator.client().build()?;
+//! let out = client
+//!     .create_multi_flow_sign_qr_code()
+//!     .operator(UserInfo::builder().user_id(defaults::OPERATOR_ID).build()?)
+//!     .template_id(defaults::B2C_TEMPLATE_ID)
+//!     .flow_name("员工入职合同")
+//!     .flow_name_append_scanner_info(true)
+//!     .send()
+//!     .await?;
+//! let flow = emulator.scan(&ScanRequest::new(&out.qr_code.qr_code_id, "张三", "13800009527"))?;
+//! assert_eq!(flow.flow_name, "员工入职合同-张三-9527");
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What a request goes through
+//!
+//! In order, each failure answering the service's code: the
+//! `Authorization` header (`AuthFailure.InvalidAuthorization`), the
+//! SecretId (`AuthFailure.SecretIdNotFound`), the timestamp, at most 300 s
+//! from the emulator's clock (`AuthFailure.SignatureExpire`), the signature
+//! (`AuthFailure.SignatureFailure`), the session token of temporary
+//! credentials (`AuthFailure.TokenFailure`), the action (`InvalidAction`,
+//! or `UnsupportedOperation` for an action of the spec that is not
+//! emulated), the version (`NoSuchVersion`), the action's rate limit
+//! (`RequestLimitExceeded`), the content type and the JSON
+//! (`InvalidParameter`), then the generated input type: required members
+//! (`MissingParameter`), JSON types (`InvalidParameter`), unknown members
+//! (`UnknownParameter`) and the spec's validation rules (the action's
+//! `InvalidParameter.*` codes), and last the action's own rules.
+//!
+//! # Faults
+//!
+//! [`Emulator::inject_fault`] (or `POST /_emulator/faults`) makes API
+//! requests fail in the ways networks and gateways do; see [`faults`].
+
+#![warn(missing_docs)]
+
+mod api;
+mod auth;
+mod control;
+mod error;
+pub mod events;
+pub mod faults;
+mod http;
+mod ids;
+pub mod qr;
+mod rate_limit;
+mod state;
+mod time;
+pub mod world;
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use ess_api::client::Clock;
+use ess_api::{ClientBuilder, Credentials};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use crate::error::ApiError;
+pub use crate::events::{Event, EventKind};
+pub use crate::faults::{Fault, FaultError, FaultKind, FaultScope};
+pub use crate::state::{
+    FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, Snapshot, StartedFlow,
+};
+pub use crate::world::{defaults, World, WorldError};
+
+use crate::api::Registry;
+use crate::faults::Faults;
+use crate::rate_limit::RateLimiter;
+use crate::state::State;
+use crate::time::EmulatorClock;
+
+/// How long [`Emulator::shutdown`] lets requests in progress finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What the server tasks share.
+pub(crate) struct Shared {
+    world: World,
+    state: Mutex<State>,
+    clock: EmulatorClock,
+    credentials: Vec<Credentials>,
+    registry: Registry,
+    limiter: RateLimiter,
+    rate_limits: bool,
+    faults: Faults,
+    base_url: String,
+}
+
+impl Shared {
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn scan(&self, scan: &ScanRequest) -> Result<StartedFlow, ApiError> {
+        let now = self.clock.now();
+        let mut state = self.lock_state();
+        let started = state.scan(&self.world, scan, now, ids::resource_id)?;
+        tracing::info!(
+            qr_code_id = %started.qr_code_id,
+            flow_id = %started.flow_id,
+            "scan started a contract"
+        );
+        Ok(started)
+    }
+
+    fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
+        let now = self.clock.now();
+        self.lock_state().sign(flow_id, now)
+    }
+
+    fn qr_code_png(&self, id: &str) -> Result<Vec<u8>, ApiError> {
+        let (url, name) = {
+            let state = self.lock_state();
+            let code = state.qr_code(id).ok_or_else(|| state::qr_not_found(id))?;
+            (code.sign_url.clone(), code.qr_code_name.clone())
+        };
+        control::png_for(&url, &name)
+    }
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The world breaks a rule.
+    #[error(transparent)]
+    World(#[from] WorldError),
+    /// An initial fault is invalid.
+    #[error(transparent)]
+    Fault(#[from] FaultError),
+    /// No credentials were configured.
+    #[error("the emulator needs at least one set of credentials")]
+    NoCredentials,
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Configures and starts an [`Emulator`].
+pub struct EmulatorBuilder {
+    world: World,
+    credentials: Vec<Credentials>,
+    clock: Option<Arc<dyn Clock>>,
+    rate_limits: bool,
+    addr: SocketAddr,
+    public_url: Option<String>,
+    faults: Vec<Fault>,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("addr", &self.addr)
+            .field("secret_ids", &self.secret_ids())
+            .field("rate_limits", &self.rate_limits)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            world: World::default(),
+            credentials: vec![default_credentials()],
+            clock: None,
+            rate_limits: true,
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            public_url: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// The default credentials: [`defaults::SECRET_ID`] and [`defaults::SECRET_KEY`].
+pub fn default_credentials() -> Credentials {
+    // Both values are fixed, non-empty visible ASCII.
+    Credentials::new(defaults::SECRET_ID, defaults::SECRET_KEY)
+        .unwrap_or_else(|_| unreachable!("the default credentials are well-formed"))
+}
+
+impl EmulatorBuilder {
+    fn secret_ids(&self) -> Vec<&str> {
+        self.credentials.iter().map(|c| c.secret_id()).collect()
+    }
+
+    /// The world to emulate (default: [`World::default`]).
+    pub fn world(mut self, world: World) -> Self {
+        self.world = world;
+        self
+    }
+
+    /// Accepts only these credentials, instead of the default ones.
+    /// Temporary credentials ([`Credentials::temporary`]) also require their
+    /// session token in `X-TC-Token`.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = vec![credentials];
+        self
+    }
+
+    /// Accepts these credentials too.
+    pub fn add_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials.push(credentials);
+        self
+    }
+
+    /// Reads the time from `clock` instead of the system clock: signature
+    /// timestamps, expiry and deadlines all follow it.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Whether each action's documented rate limit is enforced (default: yes).
+    pub fn rate_limits(mut self, enabled: bool) -> Self {
+        self.rate_limits = enabled;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The host to listen on, keeping the port.
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.addr.set_ip(host);
+        self
+    }
+
+    /// The port to listen on, keeping the host (0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr.set_port(port);
+        self
+    }
+
+    /// The base of the links the emulator hands out (QR code images and
+    /// sign pages), when clients reach it under another name than
+    /// [`Emulator::endpoint`]. Without a trailing slash.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// A fault active from the start.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// Checks the world, binds the address and starts serving.
+    pub async fn start(self) -> Result<Emulator, StartError> {
+        self.world.check()?;
+        if self.credentials.is_empty() {
+            return Err(StartError::NoCredentials);
+        }
+        let faults = Faults::default();
+        for fault in self.faults {
+            faults.add(fault)?;
+        }
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.addr,
+            source,
+        })?;
+        let endpoint = endpoint_of(addr);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new(&self.world)),
+            world: self.world,
+            clock: self
+                .clock
+                .map_or_else(EmulatorClock::system, EmulatorClock::new),
+            credentials: self.credentials,
+            registry: Registry::new(),
+            limiter: RateLimiter::default(),
+            rate_limits: self.rate_limits,
+            faults,
+            base_url: self.public_url.unwrap_or_else(|| endpoint.clone()),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx));
+        tracing::info!(%addr, actions = ?shared.registry.names(), "ESS emulator listening");
+        Ok(Emulator {
+            shared,
+            addr,
+            endpoint,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// `http://ip:port`, with the loopback address for an unspecified one.
+fn endpoint_of(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(http::serve_connection(
+                        shared.clone(),
+                        stream,
+                        shutdown.clone(),
+                    ));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
+    tracing::info!("ESS emulator stopped");
+}
+
+/// A running emulator.
+///
+/// Dropping it stops the server too, without waiting; prefer
+/// [`Emulator::shutdown`].
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    endpoint: String,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .field("endpoint", &self.endpoint)
+            .field("now", &self.shared.clock.now())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Emulator {
+    /// A builder with the default world and credentials, listening on
+    /// `127.0.0.1` on a free port.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The address the emulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the endpoint to give clients.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The base of the links in answers (the endpoint unless
+    /// [`EmulatorBuilder::public_url`] set another).
+    pub fn public_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The first accepted credentials (the default ones unless configured).
+    pub fn credentials(&self) -> Credentials {
+        self.shared
+            .credentials
+            .first()
+            .cloned()
+            .unwrap_or_else(default_credentials)
+    }
+
+    /// A client builder pointed at the emulator with its credentials.
+    pub fn client(&self) -> ClientBuilder {
+        ess_api::Client::builder()
+            .endpoint(self.endpoint.clone())
+            .credentials(self.credentials())
+    }
+
+    /// The declared world.
+    pub fn world(&self) -> &World {
+        &self.shared.world
+    }
+
+    /// The emulator's time, in Unix seconds.
+    pub fn now(&self) -> u64 {
+        self.shared.clock.now()
+    }
+
+    /// Moves the emulator's clock forward, to make codes and contracts
+    /// expire. Clients then need the same shift in their timestamps; the
+    /// `ess_api` client learns it from the `Date` header when it re-signs
+    /// after `AuthFailure.SignatureExpire`.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.clock.advance(by.as_secs());
+    }
+
+    /// Contracts the organization can still start.
+    pub fn quota_remaining(&self) -> u64 {
+        self.shared.lock_state().quota_remaining
+    }
+
+    /// Sets the contracts the organization can still start.
+    pub fn set_quota_remaining(&self, quota: u64) {
+        self.shared.lock_state().quota_remaining = quota;
+    }
+
+    /// A QR code, by id.
+    pub fn qr_code(&self, id: &str) -> Option<QrCodeInfo> {
+        let now = self.now();
+        let state = self.shared.lock_state();
+        state.qr_code(id).map(|c| state.qr_info(c, now))
+    }
+
+    /// Every QR code, oldest first.
+    pub fn qr_codes(&self) -> Vec<QrCodeInfo> {
+        self.shared.lock_state().qr_infos(self.now())
+    }
+
+    /// The PNG image of a code, as `GET /qr/<QrCodeId>.png` serves it.
+    pub fn qr_code_png(&self, id: &str) -> Result<Vec<u8>, ApiError> {
+        self.shared.qr_code_png(id)
+    }
+
+    /// A contract, by id.
+    pub fn flow(&self, id: &str) -> Option<FlowInfo> {
+        self.shared.lock_state().flow(id, self.now())
+    }
+
+    /// Every contract, oldest first.
+    pub fn flows(&self) -> Vec<FlowInfo> {
+        self.shared.lock_state().flows(self.now())
+    }
+
+    /// Everything the emulator holds.
+    pub fn snapshot(&self) -> Snapshot {
+        self.shared
+            .lock_state()
+            .snapshot(&self.shared.world, self.now())
+    }
+
+    /// A person scans a QR code and starts a contract of their own, as
+    /// `POST /_emulator/scan` does.
+    ///
+    /// Checks, in order: the person's details (`InvalidParameter.Name`,
+    /// `InvalidParameter.Mobile`, `InvalidParameter.CardNumber`); the code
+    /// exists (`ResourceNotFound.QrInfo`), is not cancelled, not expired and
+    /// has not started `MaxFlowNum` contracts yet (`OperationDenied.QrInvalid`);
+    /// the person is one of the code's `Restrictions`, matched on name and
+    /// mobile and on the identity card number when the restriction has one,
+    /// and has not started a contract from it before when
+    /// `ForbidPersonalMultipleSign` is set (`OperationDenied.Forbid`); the
+    /// organization has quota left (`OperationDenied.NoQuota`). The contract
+    /// uses one unit of quota and must be signed within `FlowEffectiveDay`
+    /// days.
+    pub fn scan(&self, scan: &ScanRequest) -> Result<StartedFlow, ApiError> {
+        self.shared.scan(scan)
+    }
+
+    /// The person who started a contract signs it, as `POST /_emulator/sign`
+    /// does. Fails with `ResourceNotFound.Flow` for an unknown contract and
+    /// `OperationDenied.FlowHasTerminated` for a signed or expired one.
+    pub fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
+        self.shared.sign(flow_id)
+    }
+
+    /// Every recorded event (the last [`events::MAX_EVENTS`]), oldest first.
+    pub fn events(&self) -> Vec<Event> {
+        self.events_since(0)
+    }
+
+    /// The recorded events after sequence number `seq`.
+    pub fn events_since(&self, seq: u64) -> Vec<Event> {
+        self.shared.lock_state().events.since(seq)
+    }
+
+    /// Events as they happen, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.shared.lock_state().events.subscribe()
+    }
+
+    /// Adds a fault; see [`faults`].
+    pub fn inject_fault(&self, fault: Fault) -> Result<(), FaultError> {
+        self.shared.faults.add(fault)
+    }
+
+    /// The active faults.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults.active()
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Stops accepting connections, lets requests in progress finish (at
+    /// most [`SHUTDOWN_GRACE`]), closes every connection and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}

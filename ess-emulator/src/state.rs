@@ -1,0 +1,679 @@
+//! What changes while the emulator runs: QR codes, contracts, quota and
+//! events. Kept in memory only.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::events::{EventKind, EventLog};
+use crate::time::DAY;
+use crate::world::World;
+
+/// A person allowed to use a code, as the emulator keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Allowed {
+    pub name: String,
+    pub mobile: String,
+    pub id_card_number: Option<String>,
+}
+
+/// A QR code as the emulator keeps it.
+pub(crate) struct QrCode {
+    pub id: String,
+    pub template_id: String,
+    pub operator_id: String,
+    pub flow_name: String,
+    pub qr_code_name: String,
+    pub max_flow_num: u64,
+    pub flow_effective_day: u64,
+    pub flow_display_type: i64,
+    pub restrictions: Vec<Allowed>,
+    pub forbid_personal_multiple_sign: bool,
+    pub append_scanner_info: bool,
+    pub user_data: Option<String>,
+    pub created_at: u64,
+    pub expired_time: u64,
+    pub cancelled_at: Option<u64>,
+    pub flows_started: u64,
+    pub signer_mobiles: HashSet<String>,
+    pub sign_url: String,
+    pub qr_code_url: String,
+}
+
+/// A contract started by a scan.
+struct Flow {
+    id: String,
+    name: String,
+    qr_code_id: String,
+    template_id: String,
+    signer_name: String,
+    signer_mobile: String,
+    created_at: u64,
+    deadline: u64,
+    signed_at: Option<u64>,
+}
+
+/// Where a QR code stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum QrCodeStatus {
+    /// It can start contracts.
+    Active,
+    /// It was cancelled.
+    Cancelled,
+    /// Its expiry time has passed.
+    Expired,
+    /// It started as many contracts as `MaxFlowNum` allows.
+    Exhausted,
+}
+
+/// A QR code, as [`Emulator::qr_code`](crate::Emulator::qr_code) shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct QrCodeInfo {
+    /// The code's id (32 characters).
+    pub qr_code_id: String,
+    /// Its template.
+    pub template_id: String,
+    /// The employee who created it.
+    pub operator_id: String,
+    /// The name given to the contracts it starts.
+    pub flow_name: String,
+    /// The name printed with the code.
+    pub qr_code_name: String,
+    /// How many contracts it may start.
+    pub max_flow_num: u64,
+    /// How many it started.
+    pub flows_started: u64,
+    /// Days each contract may be signed in.
+    pub flow_effective_day: u64,
+    /// The word for "contract" shown to signers (`FlowDisplayType`).
+    pub flow_display_type: i64,
+    /// When it was created, in Unix seconds.
+    pub created_at: u64,
+    /// When it stops working, in Unix seconds.
+    pub expired_time: u64,
+    /// When it was cancelled, if it was.
+    pub cancelled_at: Option<u64>,
+    /// How many people are allowed to use it; 0 means anyone.
+    pub restriction_count: usize,
+    /// Whether one person may start only one contract.
+    pub forbid_personal_multiple_sign: bool,
+    /// Whether contract names get the scanner's name and mobile digits.
+    pub flow_name_append_scanner_info: bool,
+    /// The caller's data, returned in callbacks.
+    pub user_data: Option<String>,
+    /// The sign link the code holds.
+    pub sign_url: String,
+    /// Where the code's PNG image is served.
+    pub qr_code_url: String,
+    /// Where it stands now.
+    pub status: QrCodeStatus,
+}
+
+/// Where a contract stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FlowStatus {
+    /// Waiting for the signer.
+    Started,
+    /// Signed.
+    Signed,
+    /// Not signed before its deadline.
+    Expired,
+}
+
+/// A contract started from a QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct FlowInfo {
+    /// The contract's id (32 characters).
+    pub flow_id: String,
+    /// Its name.
+    pub flow_name: String,
+    /// The code that started it.
+    pub qr_code_id: String,
+    /// Its template.
+    pub template_id: String,
+    /// The person who scanned.
+    pub signer_name: String,
+    /// Their mobile number.
+    pub signer_mobile: String,
+    /// When it started, in Unix seconds.
+    pub created_at: u64,
+    /// When it expires unsigned, in Unix seconds.
+    pub deadline: u64,
+    /// When it was signed, if it was.
+    pub signed_at: Option<u64>,
+    /// Where it stands now.
+    pub status: FlowStatus,
+}
+
+/// A person scanning a QR code: what the signing page asks for.
+///
+/// Also the JSON body of `POST /_emulator/scan`:
+/// `{"QrCodeId", "Name", "Mobile", "IdCardType"?, "IdCardNumber"?}`.
+/// `Debug` hides the mobile number and the identity document number.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ScanRequest {
+    /// The scanned code.
+    pub qr_code_id: String,
+    /// The person's name.
+    pub name: String,
+    /// Their mobile number (11 digits).
+    pub mobile: String,
+    /// Type of their identity document (`ID_CARD`), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_card_type: Option<String>,
+    /// Number of their identity document, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_card_number: Option<String>,
+}
+
+impl ScanRequest {
+    /// A scan of `qr_code_id` by a person with a name and a mobile number.
+    pub fn new(
+        qr_code_id: impl Into<String>,
+        name: impl Into<String>,
+        mobile: impl Into<String>,
+    ) -> Self {
+        Self {
+            qr_code_id: qr_code_id.into(),
+            name: name.into(),
+            mobile: mobile.into(),
+            id_card_type: None,
+            id_card_number: None,
+        }
+    }
+
+    /// Adds a mainland resident identity card (`ID_CARD`) number.
+    pub fn with_id_card(mut self, number: impl Into<String>) -> Self {
+        self.id_card_type = Some("ID_CARD".to_owned());
+        self.id_card_number = Some(number.into());
+        self
+    }
+}
+
+impl fmt::Debug for ScanRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScanRequest")
+            .field("qr_code_id", &self.qr_code_id)
+            .field("name", &self.name)
+            .field("mobile", &"** hidden **")
+            .field("id_card_type", &self.id_card_type)
+            .field(
+                "id_card_number",
+                &self.id_card_number.as_ref().map(|_| "** hidden **"),
+            )
+            .finish()
+    }
+}
+
+/// The contract a scan started.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct StartedFlow {
+    /// The new contract's id (32 characters).
+    pub flow_id: String,
+    /// Its name; with the scanner's name and last four mobile digits when
+    /// the code asks for it (`员工入职合同-张三-9527`).
+    pub flow_name: String,
+    /// When it expires unsigned, in Unix seconds.
+    pub deadline: u64,
+    /// The code that started it.
+    pub qr_code_id: String,
+}
+
+/// Everything the emulator holds, as `GET /_emulator/state` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// Emulator time, in Unix seconds.
+    pub now: u64,
+    /// The organization's id.
+    pub organization_id: String,
+    /// Contracts the organization can still start.
+    pub quota_remaining: u64,
+    /// Every QR code, oldest first.
+    pub qr_codes: Vec<QrCodeInfo>,
+    /// Every contract, oldest first.
+    pub flows: Vec<FlowInfo>,
+}
+
+/// The mutable part of the emulator.
+pub(crate) struct State {
+    pub quota_remaining: u64,
+    qr_codes: Vec<QrCode>,
+    qr_index: HashMap<String, usize>,
+    flows: Vec<Flow>,
+    flow_index: HashMap<String, usize>,
+    pub events: EventLog,
+}
+
+impl State {
+    pub(crate) fn new(world: &World) -> Self {
+        Self {
+            quota_remaining: world.organization.contract_quota,
+            qr_codes: Vec::new(),
+            qr_index: HashMap::new(),
+            flows: Vec::new(),
+            flow_index: HashMap::new(),
+            events: EventLog::new(),
+        }
+    }
+
+    pub(crate) fn add_qr_code(&mut self, code: QrCode) {
+        self.events.record(
+            code.created_at,
+            EventKind::QrCodeCreated {
+                qr_code_id: code.id.clone(),
+                template_id: code.template_id.clone(),
+                operator_id: code.operator_id.clone(),
+            },
+        );
+        self.qr_index.insert(code.id.clone(), self.qr_codes.len());
+        self.qr_codes.push(code);
+    }
+
+    pub(crate) fn qr_code(&self, id: &str) -> Option<&QrCode> {
+        self.qr_index.get(id).map(|&i| &self.qr_codes[i])
+    }
+
+    fn qr_code_mut(&mut self, id: &str) -> Option<&mut QrCode> {
+        self.qr_index.get(id).map(|&i| &mut self.qr_codes[i])
+    }
+
+    /// Cancels a code; cancelling it again changes nothing.
+    pub(crate) fn cancel(&mut self, id: &str, now: u64) -> Result<(), ApiError> {
+        let code = self.qr_code_mut(id).ok_or_else(|| qr_not_found(id))?;
+        if code.cancelled_at.is_some() {
+            return Ok(());
+        }
+        code.cancelled_at = Some(now);
+        self.events.record(
+            now,
+            EventKind::QrCodeCancelled {
+                qr_code_id: id.to_owned(),
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn qr_info(&self, code: &QrCode, now: u64) -> QrCodeInfo {
+        let status = if code.cancelled_at.is_some() {
+            QrCodeStatus::Cancelled
+        } else if now >= code.expired_time {
+            QrCodeStatus::Expired
+        } else if code.flows_started >= code.max_flow_num {
+            QrCodeStatus::Exhausted
+        } else {
+            QrCodeStatus::Active
+        };
+        QrCodeInfo {
+            qr_code_id: code.id.clone(),
+            template_id: code.template_id.clone(),
+            operator_id: code.operator_id.clone(),
+            flow_name: code.flow_name.clone(),
+            qr_code_name: code.qr_code_name.clone(),
+            max_flow_num: code.max_flow_num,
+            flows_started: code.flows_started,
+            flow_effective_day: code.flow_effective_day,
+            flow_display_type: code.flow_display_type,
+            created_at: code.created_at,
+            expired_time: code.expired_time,
+            cancelled_at: code.cancelled_at,
+            restriction_count: code.restrictions.len(),
+            forbid_personal_multiple_sign: code.forbid_personal_multiple_sign,
+            flow_name_append_scanner_info: code.append_scanner_info,
+            user_data: code.user_data.clone(),
+            sign_url: code.sign_url.clone(),
+            qr_code_url: code.qr_code_url.clone(),
+            status,
+        }
+    }
+
+    fn flow_info(flow: &Flow, now: u64) -> FlowInfo {
+        let status = match flow.signed_at {
+            Some(_) => FlowStatus::Signed,
+            None if now > flow.deadline => FlowStatus::Expired,
+            None => FlowStatus::Started,
+        };
+        FlowInfo {
+            flow_id: flow.id.clone(),
+            flow_name: flow.name.clone(),
+            qr_code_id: flow.qr_code_id.clone(),
+            template_id: flow.template_id.clone(),
+            signer_name: flow.signer_name.clone(),
+            signer_mobile: flow.signer_mobile.clone(),
+            created_at: flow.created_at,
+            deadline: flow.deadline,
+            signed_at: flow.signed_at,
+            status,
+        }
+    }
+
+    pub(crate) fn qr_infos(&self, now: u64) -> Vec<QrCodeInfo> {
+        self.qr_codes.iter().map(|c| self.qr_info(c, now)).collect()
+    }
+
+    pub(crate) fn flow(&self, id: &str, now: u64) -> Option<FlowInfo> {
+        self.flow_index
+            .get(id)
+            .map(|&i| Self::flow_info(&self.flows[i], now))
+    }
+
+    pub(crate) fn flows(&self, now: u64) -> Vec<FlowInfo> {
+        self.flows.iter().map(|f| Self::flow_info(f, now)).collect()
+    }
+
+    pub(crate) fn snapshot(&self, world: &World, now: u64) -> Snapshot {
+        Snapshot {
+            now,
+            organization_id: world.organization.id.clone(),
+            quota_remaining: self.quota_remaining,
+            qr_codes: self.qr_infos(now),
+            flows: self.flows(now),
+        }
+    }
+
+    /// A person scans a code and starts a contract of their own.
+    pub(crate) fn scan(
+        &mut self,
+        world: &World,
+        scan: &ScanRequest,
+        now: u64,
+        new_id: impl FnOnce() -> String,
+    ) -> Result<StartedFlow, ApiError> {
+        check_person(
+            "",
+            Some(&scan.name),
+            Some(&scan.mobile),
+            scan.id_card_type.as_deref(),
+            scan.id_card_number.as_deref(),
+        )?;
+        let name = scan.name.trim();
+        let id_number = scan.id_card_number.as_deref().map(str::to_ascii_uppercase);
+        let code = self
+            .qr_code(&scan.qr_code_id)
+            .ok_or_else(|| qr_not_found(&scan.qr_code_id))?;
+        if code.cancelled_at.is_some() {
+            return Err(qr_invalid("the QR code was cancelled"));
+        }
+        if now >= code.expired_time {
+            return Err(qr_invalid("the QR code has expired"));
+        }
+        if code.flows_started >= code.max_flow_num {
+            return Err(qr_invalid(format!(
+                "the QR code has started as many contracts as it may ({})",
+                code.max_flow_num
+            )));
+        }
+        if !code.restrictions.is_empty()
+            && !code.restrictions.iter().any(|r| {
+                r.name == name
+                    && r.mobile == scan.mobile
+                    && r.id_card_number
+                        .as_ref()
+                        .is_none_or(|n| Some(n) == id_number.as_ref())
+            })
+        {
+            return Err(ApiError::new(
+                "OperationDenied.Forbid",
+                "the scanner is not one of the people allowed to sign through this QR code",
+            ));
+        }
+        if code.forbid_personal_multiple_sign && code.signer_mobiles.contains(&scan.mobile) {
+            return Err(ApiError::new(
+                "OperationDenied.Forbid",
+                "this person already started a contract from this QR code, which allows one per person",
+            ));
+        }
+        if self.quota_remaining == 0 {
+            return Err(no_quota());
+        }
+
+        let flow_name = if code.append_scanner_info {
+            let digits = &scan.mobile[scan.mobile.len().saturating_sub(4)..];
+            format!("{}-{name}-{digits}", code.flow_name)
+        } else {
+            code.flow_name.clone()
+        };
+        let deadline = now.saturating_add(code.flow_effective_day.saturating_mul(DAY));
+        let (template_id, user_data, max) = (
+            code.template_id.clone(),
+            code.user_data.clone(),
+            code.max_flow_num,
+        );
+        let flow_id = new_id();
+
+        self.quota_remaining -= 1;
+        let code = self
+            .qr_code_mut(&scan.qr_code_id)
+            .ok_or_else(|| qr_not_found(&scan.qr_code_id))?;
+        code.flows_started += 1;
+        code.signer_mobiles.insert(scan.mobile.clone());
+        let exhausted = code.flows_started >= max;
+
+        self.flow_index.insert(flow_id.clone(), self.flows.len());
+        self.flows.push(Flow {
+            id: flow_id.clone(),
+            name: flow_name.clone(),
+            qr_code_id: scan.qr_code_id.clone(),
+            template_id: template_id.clone(),
+            signer_name: name.to_owned(),
+            signer_mobile: scan.mobile.clone(),
+            created_at: now,
+            deadline,
+            signed_at: None,
+        });
+        self.events.record(
+            now,
+            EventKind::FlowStarted {
+                flow_id: flow_id.clone(),
+                flow_name: flow_name.clone(),
+                qr_code_id: scan.qr_code_id.clone(),
+                template_id,
+                signer_name: name.to_owned(),
+                signer_mobile: scan.mobile.clone(),
+                deadline,
+                user_data,
+            },
+        );
+        if exhausted {
+            self.events.record(
+                now,
+                EventKind::QrCodeExhausted {
+                    qr_code_id: scan.qr_code_id.clone(),
+                },
+            );
+        }
+        if self.quota_remaining == 0 {
+            self.events.record(
+                now,
+                EventKind::QuotaExhausted {
+                    organization_id: world.organization.id.clone(),
+                },
+            );
+        }
+        Ok(StartedFlow {
+            flow_id,
+            flow_name,
+            deadline,
+            qr_code_id: scan.qr_code_id.clone(),
+        })
+    }
+
+    /// The signer signs a contract.
+    pub(crate) fn sign(&mut self, flow_id: &str, now: u64) -> Result<FlowInfo, ApiError> {
+        let &i = self.flow_index.get(flow_id).ok_or_else(|| {
+            ApiError::new(
+                "ResourceNotFound.Flow",
+                format!("no contract has the id {flow_id}"),
+            )
+        })?;
+        let flow = &mut self.flows[i];
+        if flow.signed_at.is_some() {
+            return Err(ApiError::new(
+                "OperationDenied.FlowHasTerminated",
+                "the contract is already signed",
+            ));
+        }
+        if now > flow.deadline {
+            return Err(ApiError::new(
+                "OperationDenied.FlowHasTerminated",
+                "the contract was not signed before its deadline",
+            ));
+        }
+        flow.signed_at = Some(now);
+        let user_data = self
+            .qr_code(&self.flows[i].qr_code_id)
+            .and_then(|c| c.user_data.clone());
+        let flow = &self.flows[i];
+        self.events.record(
+            now,
+            EventKind::FlowSigned {
+                flow_id: flow.id.clone(),
+                qr_code_id: flow.qr_code_id.clone(),
+                user_data,
+            },
+        );
+        Ok(Self::flow_info(&self.flows[i], now))
+    }
+}
+
+pub(crate) fn qr_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        "ResourceNotFound.QrInfo",
+        format!("no QR code has the id {id}"),
+    )
+}
+
+fn qr_invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new("OperationDenied.QrInvalid", message)
+}
+
+pub(crate) fn no_quota() -> ApiError {
+    ApiError::new(
+        "OperationDenied.NoQuota",
+        "the organization has no contract quota left",
+    )
+}
+
+/// Checks a person's details the way the service does: a name, a mainland
+/// mobile number (11 digits starting with 1), and when given an identity
+/// document of a known type with a well-formed number. `prefix` is put
+/// before member names in messages (`Restrictions[0].`).
+pub(crate) fn check_person(
+    prefix: &str,
+    name: Option<&str>,
+    mobile: Option<&str>,
+    id_card_type: Option<&str>,
+    id_card_number: Option<&str>,
+) -> Result<(), ApiError> {
+    match name.map(str::trim) {
+        None | Some("") => {
+            return Err(ApiError::new(
+                "InvalidParameter.Name",
+                format!("{prefix}Name must not be empty"),
+            ))
+        }
+        Some(n) if n.chars().count() > 50 => {
+            return Err(ApiError::new(
+                "InvalidParameter.Name",
+                format!("{prefix}Name must be at most 50 characters"),
+            ))
+        }
+        Some(_) => {}
+    }
+    let mobile_ok = mobile.is_some_and(|m| {
+        m.len() == 11 && m.starts_with('1') && m.bytes().all(|b| b.is_ascii_digit())
+    });
+    if !mobile_ok {
+        return Err(ApiError::new(
+            "InvalidParameter.Mobile",
+            format!("{prefix}Mobile must be a mainland mobile number: 11 digits starting with 1"),
+        ));
+    }
+    let card = |message: String| Err(ApiError::new("InvalidParameter.CardNumber", message));
+    match (id_card_type, id_card_number) {
+        (None, None) => Ok(()),
+        (Some("ID_CARD") | None, Some(number)) => {
+            if is_resident_id(number) {
+                Ok(())
+            } else {
+                card(format!(
+                    "{prefix}IdCardNumber is not a valid 18-character resident identity card number"
+                ))
+            }
+        }
+        (Some("ID_CARD"), None) => card(format!(
+            "{prefix}IdCardNumber is required when IdCardType is given"
+        )),
+        (Some(other), _) => card(format!(
+            "{prefix}IdCardType {other:?} is not supported (expected ID_CARD)"
+        )),
+    }
+}
+
+/// An 18-character mainland resident identity card number with a correct
+/// check character (ISO 7064 MOD 11-2); `x` is accepted for `X`.
+pub(crate) fn is_resident_id(number: &str) -> bool {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let b = number.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    CHECK[(sum % 11) as usize] == b[17].to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resident_ids() {
+        assert!(is_resident_id("11010519491231002X"));
+        assert!(is_resident_id("11010519491231002x"));
+        assert!(!is_resident_id("110105194912310021"));
+        assert!(!is_resident_id("1101051949123100"));
+        assert!(!is_resident_id("11010519491231002Ｘ"));
+    }
+
+    #[test]
+    fn people() {
+        let ok = |n, m| check_person("", Some(n), Some(m), None, None);
+        assert!(ok("张三", "13800009527").is_ok());
+        assert_eq!(
+            ok(" ", "13800009527").unwrap_err().code(),
+            "InvalidParameter.Name"
+        );
+        assert_eq!(
+            ok("张三", "23800009527").unwrap_err().code(),
+            "InvalidParameter.Mobile"
+        );
+        assert_eq!(
+            ok("张三", "1380000952").unwrap_err().code(),
+            "InvalidParameter.Mobile"
+        );
+        let card = |t, n| check_person("R.", Some("a"), Some("13800009527"), t, n);
+        assert!(card(Some("ID_CARD"), Some("11010519491231002X")).is_ok());
+        assert!(card(None, Some("11010519491231002X")).is_ok());
+        let e = card(Some("PASSPORT"), Some("x")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameter.CardNumber");
+        assert!(e.message().starts_with("R.IdCardType"));
+        assert!(card(Some("ID_CARD"), None).is_err());
+        assert!(card(Some("ID_CARD"), Some("123")).is_err());
+    }
+}
