@@ -230,11 +230,13 @@ impl FaultSpec {
             "non_json_body" => FaultKind::NonJsonBody,
             "wrong_content_type" => FaultKind::WrongContentType,
             "throttling_storm" => FaultKind::ThrottlingStorm,
-            other => return Err(FaultError(format!(
+            other => {
+                return Err(FaultError(format!(
                 "unknown Kind {other:?}; expected one of latency, http_status, reset_before_read, \
                      reset_after_read, slow_headers, slow_body, truncated_body, oversized_body, \
                      non_json_body, wrong_content_type, throttling_storm"
-            ))),
+            )))
+            }
         };
         let scope = match (self.next, self.fraction) {
             (Some(_), Some(_)) => return Err(err("give Next or Fraction, not both")),
