@@ -87,7 +87,10 @@ pub use crate::faults::{Fault, FaultError, FaultKind, FaultScope};
 pub use crate::state::{
     FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, Snapshot, StartedFlow,
 };
-pub use crate::world::{defaults, World, WorldError};
+pub use crate::world::{
+    defaults, Organization, SigningOrder, Template, TemplateKind, TemplateProblem, World,
+    WorldError,
+};
 
 use crate::api::Registry;
 use crate::faults::Faults;
