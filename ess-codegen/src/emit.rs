@@ -60,6 +60,13 @@ pub fn generate(spec: &Spec) -> Generated {
     }
 }
 
+/// The code of one shared type, as it appears inside `pub mod types`
+/// (formatted on its own, for review and snapshots).
+pub fn generate_type(spec: &Spec, name: &str) -> Option<String> {
+    let t = spec.find_type(name)?;
+    Some(format(Emitter::new(spec).type_item(t)))
+}
+
 fn format(tokens: TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens) {
         Ok(file) => prettyplease::unparse(&file),
@@ -73,6 +80,8 @@ struct Emitter<'a> {
     spec: &'a Spec,
     /// Types reachable from a response: decoded leniently, absent members tolerated.
     outbound: BTreeSet<String>,
+    /// Types reachable from a request: always serializable.
+    inbound: BTreeSet<String>,
 }
 
 /// The context a member is emitted in.
@@ -86,7 +95,6 @@ enum Ctx {
 
 impl<'a> Emitter<'a> {
     fn new(spec: &'a Spec) -> Self {
-        let mut outbound = BTreeSet::new();
         let mut stack: Vec<&str> = spec
             .actions
             .iter()
@@ -99,14 +107,24 @@ impl<'a> Emitter<'a> {
                 .filter(|t| t.usage.as_ref().is_some_and(|u| u.get_ref() != "in"))
                 .map(|t| t.name.get_ref().as_str()),
         );
-        while let Some(t) = stack.pop() {
-            if let Some(def) = spec.find_type(t) {
-                if outbound.insert(t.to_string()) {
-                    stack.extend(def.members.iter().map(|m| m.ty.get_ref().as_str()));
-                }
-            }
+        let outbound = reachable(spec, stack);
+        let mut roots: Vec<&str> = spec
+            .actions
+            .iter()
+            .flat_map(|a| a.input.iter().map(|m| m.ty.get_ref().as_str()))
+            .collect();
+        roots.extend(
+            spec.types
+                .iter()
+                .filter(|t| t.usage.as_ref().is_some_and(|u| u.get_ref() != "out"))
+                .map(|t| t.name.get_ref().as_str()),
+        );
+        let inbound = reachable(spec, roots);
+        Self {
+            spec,
+            outbound,
+            inbound,
         }
-        Self { spec, outbound }
     }
 
     // ----- service -----------------------------------------------------------
@@ -195,7 +213,17 @@ impl<'a> Emitter<'a> {
     // ----- shared types ------------------------------------------------------
 
     fn types(&self) -> TokenStream {
-        let items = self.spec.types.iter().map(|t| {
+        let items = self.spec.types.iter().map(|t| self.type_item(t));
+        quote! {
+            /// Structures and enumerations shared by several actions.
+            pub mod types {
+                #(#items)*
+            }
+        }
+    }
+
+    fn type_item(&self, t: &TypeDef) -> TokenStream {
+        {
             if t.is_enum() {
                 self.enum_type(t)
             } else {
@@ -215,13 +243,15 @@ impl<'a> Emitter<'a> {
                 } else {
                     quote!()
                 };
-                self.structure(&ident, &doc, &t.members, ctx, extra)
-            }
-        });
-        quote! {
-            /// Structures and enumerations shared by several actions.
-            pub mod types {
-                #(#items)*
+                let name = t.name.get_ref();
+                let (sent, received) =
+                    match (self.inbound.contains(name), self.outbound.contains(name)) {
+                        // A type no action uses yet: both directions.
+                        (false, false) => (true, true),
+                        other => other,
+                    };
+                let serde = Serde { sent, received };
+                self.structure(&ident, &doc, &t.members, ctx, serde, extra)
             }
         }
     }
@@ -567,6 +597,7 @@ impl<'a> Emitter<'a> {
         doc: &str,
         members: &[Member],
         ctx: Ctx,
+        serde: Serde,
         extra_fields: TokenStream,
     ) -> TokenStream {
         let fields = members.iter().map(|m| self.field(m, ctx));
@@ -582,9 +613,11 @@ impl<'a> Emitter<'a> {
             }
         };
         let doc = docs(doc);
+        let serde_derives = serde.derives();
         quote! {
             #doc
-            #[derive(Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::ess_api::EssModel)]
+            #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]
+            #serde_derives
             #[non_exhaustive]
             pub struct #ident {
                 #(#fields)*
@@ -659,7 +692,11 @@ impl<'a> Emitter<'a> {
             .map(|t| format!(" ({t})"))
             .unwrap_or_default();
         let summary = a.doc.as_deref().unwrap_or("").trim().to_string();
-        let mut module_doc = format!("`{wire}`{title}.\n\n{summary}");
+        let mut module_doc = format!("`{wire}`{title}.");
+        if !summary.is_empty() {
+            module_doc.push_str("\n\n");
+            module_doc.push_str(&summary);
+        }
         if let Some(r) = &a.rate_limit {
             module_doc.push_str(&format!(
                 "\n\nRate limit: {} requests per second.",
@@ -673,14 +710,34 @@ impl<'a> Emitter<'a> {
         });
 
         let input_doc = format!("Request of `{wire}`. Build it with [`{base}Input::builder`].");
-        let input_struct = self.structure(&input, &input_doc, &a.input, Ctx::In, quote!());
+        let input_struct = self.structure(
+            &input,
+            &input_doc,
+            &a.input,
+            Ctx::In,
+            Serde {
+                sent: true,
+                received: false,
+            },
+            quote!(),
+        );
         let output_doc = format!("Response of `{wire}`.");
         let request_id = quote! {
             /// Id of the request, for support enquiries.
             #[serde(rename = "RequestId", default, deserialize_with = "::ess_api::__private::de::req")]
             pub request_id: ::std::string::String,
         };
-        let output_struct = self.structure(&output, &output_doc, &a.output, Ctx::Out, request_id);
+        let output_struct = self.structure(
+            &output,
+            &output_doc,
+            &a.output,
+            Ctx::Out,
+            Serde {
+                sent: false,
+                received: true,
+            },
+            request_id,
+        );
 
         let idempotent = *a.idempotent.get_ref();
         let rate = match &a.rate_limit {
@@ -935,4 +992,43 @@ fn docs(text: &str) -> TokenStream {
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
+}
+
+/// Which serde directions a structure always has. The other direction is
+/// behind the `server` feature of `ess-api` (emulators and test servers
+/// decode requests and encode responses); leaving it out by default keeps
+/// the crate's compile time down.
+#[derive(Clone, Copy)]
+struct Serde {
+    sent: bool,
+    received: bool,
+}
+
+impl Serde {
+    fn derives(self) -> TokenStream {
+        let ser = if self.sent {
+            quote!(#[derive(::serde::Serialize)])
+        } else {
+            quote!(#[cfg_attr(feature = "server", derive(::serde::Serialize))])
+        };
+        let de = if self.received {
+            quote!(#[derive(::serde::Deserialize)])
+        } else {
+            quote!(#[cfg_attr(feature = "server", derive(::serde::Deserialize))])
+        };
+        quote!(#ser #de)
+    }
+}
+
+/// Every type reachable from `roots` through struct members.
+fn reachable<'s>(spec: &'s Spec, mut stack: Vec<&'s str>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    while let Some(t) = stack.pop() {
+        if let Some(def) = spec.find_type(t) {
+            if seen.insert(t.to_string()) {
+                stack.extend(def.members.iter().map(|m| m.ty.get_ref().as_str()));
+            }
+        }
+    }
+    seen
 }
