@@ -1,0 +1,159 @@
+//! The `ess-emulator` command.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ess_emulator::World;
+use support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ess-emulator");
+
+fn command() -> Command {
+    let mut c = Command::new(BIN);
+    for var in [
+        "ESS_EMULATOR_HOST",
+        "ESS_EMULATOR_PORT",
+        "ESS_EMULATOR_WORLD",
+        "ESS_EMULATOR_SECRET_ID",
+        "ESS_EMULATOR_SECRET_KEY",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+#[test]
+fn help_and_print_world() {
+    let out = command().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for option in ["--port", "--host", "--world", "--secret-id", "--secret-key"] {
+        assert!(help.contains(option), "{option}");
+    }
+    let out = command().arg("--print-world").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        World::from_toml_str(&text, "printed").unwrap(),
+        World::default()
+    );
+
+    let out = command().arg("--bogus").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_world_file_is_reported_with_its_position() {
+    let dir = std::env::temp_dir().join(format!("ess-emulator-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[organization]\nid = \"yDtestOrganization00000000000001\"\ncontract_quota = \"many\"\n",
+    )
+    .unwrap();
+    let out = command().arg("--world").arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{}:3:18:", path.display())),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn serves_logs_and_stops_on_sigterm_without_logging_secrets() {
+    let mut child = command()
+        .args([
+            "--port",
+            "0",
+            "--secret-id",
+            "AKIDbinaryTest0001",
+            "--log",
+            "info",
+        ])
+        .env("ESS_EMULATOR_SECRET_KEY", "binary-test-secret-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    stdout.read_line(&mut banner).unwrap();
+    let endpoint = banner
+        .trim()
+        .strip_prefix("ESS emulator listening on ")
+        .unwrap_or_else(|| panic!("unexpected banner {banner:?}"))
+        .to_owned();
+    let host = endpoint.strip_prefix("http://").unwrap().to_owned();
+    let addr = host.parse().unwrap();
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let spec = RequestSpec {
+        host: host.clone(),
+        action: Some("CreateMultiFlowSignQRCode".into()),
+        version: Some(ess_api::service::VERSION.into()),
+        content_type: ess_api::client::signing::CONTENT_TYPE.into(),
+        secret_id: "AKIDbinaryTest0001".into(),
+        secret_key: "binary-test-secret-key".into(),
+        timestamp: Some(now),
+        body: create_body().into_bytes(),
+        authorization: None,
+        extra: Vec::new(),
+        method: "POST".into(),
+    };
+    let r = exchange(addr, &spec.bytes()).await.response();
+    assert_eq!(r.error_code(), None, "{}", r.error_message());
+    let mut wrong = spec.clone();
+    wrong.secret_key = "not-it".into();
+    let r = exchange(addr, &wrong.bytes()).await.response();
+    assert_eq!(
+        r.error_code().as_deref(),
+        Some("AuthFailure.SignatureFailure")
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(log.contains("api request"), "{log}");
+    assert!(log.contains("CreateMultiFlowSignQRCode"), "{log}");
+    assert!(
+        log.contains("code=OK") && log.contains("code=AuthFailure.SignatureFailure"),
+        "{log}"
+    );
+    assert!(log.contains("latency_ms="), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+    let everything = format!("{banner}{rest}{log}");
+    assert!(
+        !everything.contains("binary-test-secret-key"),
+        "{everything}"
+    );
+    assert!(!everything.contains("Signature="), "{everything}");
+}
