@@ -34,6 +34,7 @@
 extern crate self as ess_api;
 
 pub mod action;
+pub mod callback;
 pub mod client;
 #[doc(hidden)]
 pub mod de;

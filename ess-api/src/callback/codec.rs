@@ -1,0 +1,626 @@
+//! Verification, decryption and their reverse.
+
+use std::fmt;
+
+use aes::cipher::block_padding::Pkcs7;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use super::error::{CallbackError, InvalidKeyLength};
+use super::event::{kind, Callback};
+use crate::types::CallbackMessage;
+
+/// Name of the header that carries the body's signature.
+pub const CONTENT_SIGNATURE: &str = "Content-Signature";
+
+/// The body size a [`CallbackDecoder`] accepts unless told otherwise: 1 MiB.
+pub const DEFAULT_MAX_BODY_LEN: usize = 1 << 20;
+
+/// The member that holds the ciphertext in a wrapped encrypted body.
+const ENCRYPT_MEMBER: &str = "encrypt";
+
+/// Prefix of the `Content-Signature` value.
+const SIGNATURE_PREFIX: &str = "sha256=";
+
+type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
+type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
+type HmacSha256 = Hmac<Sha256>;
+
+/// Base64 as the service writes it; missing padding and line breaks are
+/// tolerated on input.
+const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The 32-byte callback key, wiped from memory when dropped.
+#[derive(Clone)]
+struct Key(Zeroizing<[u8; 32]>);
+
+impl Key {
+    fn new(key: &[u8]) -> Result<Self, InvalidKeyLength> {
+        let bytes: [u8; 32] = key
+            .try_into()
+            .map_err(|_| InvalidKeyLength { len: key.len() })?;
+        Ok(Self(Zeroizing::new(bytes)))
+    }
+
+    /// The IV: the key's first 16 bytes.
+    fn iv(&self) -> [u8; 16] {
+        let mut iv = [0u8; 16];
+        iv.copy_from_slice(&self.0[..16]);
+        iv
+    }
+
+    fn decrypt(&self, mut ciphertext: Vec<u8>) -> Result<Vec<u8>, CallbackError> {
+        if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+            return Err(CallbackError::CiphertextLength {
+                len: ciphertext.len(),
+            });
+        }
+        let len = Aes256CbcDec::new((&*self.0).into(), &self.iv().into())
+            .decrypt_padded_mut::<Pkcs7>(&mut ciphertext)
+            .map_err(|_| CallbackError::Decryption)?
+            .len();
+        ciphertext.truncate(len);
+        Ok(ciphertext)
+    }
+
+    fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
+        Aes256CbcEnc::new((&*self.0).into(), &self.iv().into())
+            .encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+    }
+}
+
+/// The signature token, wiped from memory when dropped.
+#[derive(Clone)]
+struct Token(Zeroizing<Vec<u8>>);
+
+impl Token {
+    fn new(token: &[u8]) -> Self {
+        Self(Zeroizing::new(token.to_vec()))
+    }
+
+    fn mac(&self, body: &[u8]) -> HmacSha256 {
+        let mut mac = match <HmacSha256 as Mac>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            // HMAC is defined for keys of every length; the error cannot occur.
+            Err(_) => unreachable!("HMAC-SHA256 accepts keys of any length"),
+        };
+        mac.update(body);
+        mac
+    }
+
+    fn sign(&self, body: &[u8]) -> String {
+        format!(
+            "{SIGNATURE_PREFIX}{}",
+            hex::encode(self.mac(body).finalize().into_bytes())
+        )
+    }
+
+    /// Checks `expected` against the body's HMAC in constant time.
+    fn verify(&self, body: &[u8], expected: &[u8; 32]) -> Result<(), CallbackError> {
+        self.mac(body)
+            .verify_slice(expected)
+            .map_err(|_| CallbackError::BadSignature)
+    }
+}
+
+/// Stands for a secret in `Debug` output.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Verifies, decrypts and decodes the callbacks the service posts.
+///
+/// Configure it once with the organization's callback settings and share it
+/// (it is cheap to clone and holds no state between calls):
+///
+/// ```
+/// use ess_api::callback::{CallbackDecoder, CallbackEvent};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let decoder = CallbackDecoder::new()
+///     .with_key("0123456789abcdef0123456789abcdef")? // the 32-byte callback key
+///     .with_token("signature-token"); //               the signature token
+/// # let encoder = ess_api::callback::CallbackEncoder::new()
+/// #     .with_key("0123456789abcdef0123456789abcdef")?
+/// #     .with_token("signature-token");
+/// # let sent = encoder.encode_json(br#"{"MsgId":"m1","MsgType":"FlowStatusChange","MsgData":{"FlowId":"f1","FlowCallbackStatus":4}}"#);
+/// # let (body, headers) = (sent.body.clone(), sent.headers());
+/// // `body` is the raw request body, `headers` the request's headers.
+/// let callback = decoder.decode(&body, headers)?;
+/// if let CallbackEvent::FlowStatusChange(data) = &callback.event {
+///     println!("{} is now {:?}", data.flow_id, data.flow_callback_status);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Its `Debug` output shows whether a key and a token are set, never their
+/// value.
+#[derive(Clone)]
+pub struct CallbackDecoder {
+    key: Option<Key>,
+    token: Option<Token>,
+    max_body_len: usize,
+}
+
+impl fmt::Debug for CallbackDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackDecoder")
+            .field("key", &self.key.as_ref().map(|_| Redacted))
+            .field("token", &self.token.as_ref().map(|_| Redacted))
+            .field("max_body_len", &self.max_body_len)
+            .finish()
+    }
+}
+
+impl Default for CallbackDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CallbackDecoder {
+    /// A decoder for unencrypted, unsigned callbacks, accepting bodies up to
+    /// [`DEFAULT_MAX_BODY_LEN`].
+    pub fn new() -> Self {
+        Self {
+            key: None,
+            token: None,
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+        }
+    }
+
+    /// Expects encrypted bodies, decrypted with this callback key, which
+    /// must be exactly 32 bytes (the key shown in the console is 32 ASCII
+    /// characters: pass it as a string).
+    ///
+    /// With a key set, a plain JSON body is refused
+    /// ([`CallbackError::NotEncrypted`]).
+    pub fn with_key(mut self, key: impl AsRef<[u8]>) -> Result<Self, InvalidKeyLength> {
+        self.key = Some(Key::new(key.as_ref())?);
+        Ok(self)
+    }
+
+    /// Expects a `Content-Signature` header on every request and checks it
+    /// against this token.
+    ///
+    /// The token should be a long random secret: an empty or guessable one
+    /// lets anybody sign.
+    pub fn with_token(mut self, token: impl AsRef<[u8]>) -> Self {
+        self.token = Some(Token::new(token.as_ref()));
+        self
+    }
+
+    /// Refuses bodies longer than `len` bytes
+    /// ([`CallbackError::BodyTooLarge`]) before doing anything else with them.
+    pub fn with_max_body_len(mut self, len: usize) -> Self {
+        self.max_body_len = len;
+        self
+    }
+
+    /// The longest body accepted, in bytes.
+    pub fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    /// Whether a callback key is set (bodies must be encrypted).
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Whether a token is set (bodies must be signed).
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Decodes a request: its raw body, and its headers as `(name, value)`
+    /// pairs (names compared without regard to case). An `http::HeaderMap`
+    /// can be passed by reference as it is.
+    ///
+    /// See [`decode_with_signature`](Self::decode_with_signature) for the
+    /// steps.
+    pub fn decode<I, N, V>(&self, body: &[u8], headers: I) -> Result<Callback, CallbackError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        let signature = find_signature(headers)?;
+        self.decode_with_signature(body, signature.as_deref())
+    }
+
+    /// Decodes a request from its raw body and the value of its
+    /// `Content-Signature` header, if any.
+    ///
+    /// In order: refuses an oversized body; when a token is set, checks the
+    /// signature over the raw body (before anything else reads it); when a
+    /// key is set, decodes the base64 (bare, or in `{"encrypt": ...}`) and
+    /// decrypts it; then decodes the JSON message and types its event.
+    pub fn decode_with_signature(
+        &self,
+        body: &[u8],
+        content_signature: Option<&str>,
+    ) -> Result<Callback, CallbackError> {
+        match self.key {
+            Some(_) => Callback::from_json(&self.open(body, content_signature)?),
+            None => {
+                self.authenticate(body, content_signature)?;
+                decode_plain(body)
+            }
+        }
+    }
+
+    /// Checks the size and the signature of a body, and decrypts it when a
+    /// key is set: the JSON text of the message, not decoded further.
+    pub fn open(
+        &self,
+        body: &[u8],
+        content_signature: Option<&str>,
+    ) -> Result<Vec<u8>, CallbackError> {
+        self.authenticate(body, content_signature)?;
+        let Some(key) = &self.key else {
+            if is_encrypted(body) {
+                return Err(CallbackError::KeyRequired);
+            }
+            return Ok(body.to_vec());
+        };
+        let text = ciphertext_text(body)?;
+        let compact: Vec<u8> = text
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let ciphertext =
+            LENIENT_BASE64
+                .decode(&compact)
+                .map_err(|e| CallbackError::InvalidBase64 {
+                    reason: e.to_string(),
+                })?;
+        key.decrypt(ciphertext)
+    }
+
+    /// Checks the body's size, then its signature when a token is set.
+    fn authenticate(
+        &self,
+        body: &[u8],
+        content_signature: Option<&str>,
+    ) -> Result<(), CallbackError> {
+        if body.len() > self.max_body_len {
+            return Err(CallbackError::BodyTooLarge {
+                len: body.len(),
+                limit: self.max_body_len,
+            });
+        }
+        if let Some(token) = &self.token {
+            let header = content_signature.ok_or(CallbackError::MissingSignature)?;
+            token.verify(body, &parse_signature(header)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// An unencrypted body: the JSON message itself.
+fn decode_plain(body: &[u8]) -> Result<Callback, CallbackError> {
+    let text = std::str::from_utf8(body).map_err(|e| CallbackError::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(_) if is_bare_base64(body.trim_ascii()) => return Err(CallbackError::KeyRequired),
+        Err(e) => return Err(CallbackError::Json(e)),
+    };
+    if let Value::Object(map) = &value {
+        if map.contains_key(ENCRYPT_MEMBER) && !map.contains_key("MsgId") {
+            return Err(CallbackError::KeyRequired);
+        }
+    }
+    Callback::from_value(value)
+}
+
+/// Whether an unencrypted decoder is looking at an encrypted body.
+fn is_encrypted(body: &[u8]) -> bool {
+    let trimmed = body.trim_ascii();
+    if trimmed.first() == Some(&b'{') {
+        matches!(
+            serde_json::from_slice::<Value>(trimmed),
+            Ok(Value::Object(map)) if map.contains_key(ENCRYPT_MEMBER) && !map.contains_key("MsgId")
+        )
+    } else {
+        is_bare_base64(trimmed)
+    }
+}
+
+/// Non-empty, and only base64 characters and line breaks.
+fn is_bare_base64(text: &[u8]) -> bool {
+    !text.is_empty()
+        && text
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\r' | b'\n'))
+}
+
+/// The base64 text of an encrypted body, bare or wrapped.
+fn ciphertext_text(body: &[u8]) -> Result<Vec<u8>, CallbackError> {
+    let trimmed = body.trim_ascii();
+    if trimmed.first() != Some(&b'{') {
+        return Ok(trimmed.to_vec());
+    }
+    let text = std::str::from_utf8(trimmed).map_err(|e| CallbackError::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    let value: Value = serde_json::from_str(text).map_err(CallbackError::Json)?;
+    let Value::Object(mut map) = value else {
+        return Err(CallbackError::shape("expected a JSON object"));
+    };
+    match map.remove(ENCRYPT_MEMBER) {
+        Some(Value::String(s)) => Ok(s.into_bytes()),
+        Some(other) => Err(CallbackError::shape(format!(
+            "`{ENCRYPT_MEMBER}` must be a string, found {}",
+            kind(&other)
+        ))),
+        None => Err(CallbackError::NotEncrypted),
+    }
+}
+
+/// The one `Content-Signature` value among the headers, if any.
+fn find_signature<I, N, V>(headers: I) -> Result<Option<String>, CallbackError>
+where
+    I: IntoIterator<Item = (N, V)>,
+    N: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    let mut found: Option<String> = None;
+    for (name, value) in headers {
+        if !name.as_ref().eq_ignore_ascii_case(CONTENT_SIGNATURE) {
+            continue;
+        }
+        let value = std::str::from_utf8(value.as_ref())
+            .map_err(|_| CallbackError::MalformedSignature {
+                reason: "the value is not text",
+            })?
+            .trim();
+        match &found {
+            Some(previous) if previous != value => {
+                return Err(CallbackError::MalformedSignature {
+                    reason: "the header appears more than once with different values",
+                })
+            }
+            Some(_) => {}
+            None => found = Some(value.to_owned()),
+        }
+    }
+    Ok(found)
+}
+
+/// `sha256=<64 hex digits>` → the 32 bytes.
+fn parse_signature(header: &str) -> Result<[u8; 32], CallbackError> {
+    let header = header.trim();
+    let hex_part = header
+        .get(..SIGNATURE_PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(SIGNATURE_PREFIX))
+        .map(|_| &header[SIGNATURE_PREFIX.len()..])
+        .ok_or(CallbackError::MalformedSignature {
+            reason: "expected `sha256=` followed by the hexadecimal HMAC",
+        })?;
+    let mut out = [0u8; 32];
+    if hex_part.len() != 64 {
+        return Err(CallbackError::MalformedSignature {
+            reason: "expected 64 hexadecimal digits after `sha256=`",
+        });
+    }
+    hex::decode_to_slice(hex_part, &mut out).map_err(|_| CallbackError::MalformedSignature {
+        reason: "the HMAC is not hexadecimal",
+    })?;
+    Ok(out)
+}
+
+/// How [`CallbackEncoder`] presents an encrypted body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncryptedForm {
+    /// `{"encrypt": "<base64>"}`.
+    #[default]
+    Wrapped,
+    /// The base64 text alone.
+    Bare,
+}
+
+/// A callback ready to post: its body and the headers to send with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EncodedCallback {
+    /// The request body.
+    pub body: Vec<u8>,
+    /// The `Content-Type` to send.
+    pub content_type: &'static str,
+    /// The `Content-Signature` value, when the encoder has a token.
+    pub content_signature: Option<String>,
+}
+
+impl EncodedCallback {
+    /// The headers to send: `Content-Type`, and `Content-Signature` when
+    /// signed.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("Content-Type", self.content_type.to_owned())];
+        if let Some(signature) = &self.content_signature {
+            headers.push((CONTENT_SIGNATURE, signature.clone()));
+        }
+        headers
+    }
+}
+
+/// Encrypts and signs callbacks as the service does: the reverse of
+/// [`CallbackDecoder`], for tests and for emulating the service.
+///
+/// ```
+/// use ess_api::callback::{Callback, CallbackDecoder, CallbackEncoder, CallbackEvent};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let key = "0123456789abcdef0123456789abcdef";
+/// let encoder = CallbackEncoder::new().with_key(key)?.with_token("t0ken");
+/// let callback = Callback::new(
+///     "msg-1",
+///     CallbackEvent::MultiFlowSignQrCodeCost(serde_json::Map::new()),
+/// );
+/// let sent = encoder.encode(&callback)?;
+///
+/// let decoder = CallbackDecoder::new().with_key(key)?.with_token("t0ken");
+/// assert_eq!(decoder.decode(&sent.body, sent.headers())?, callback);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Default)]
+pub struct CallbackEncoder {
+    key: Option<Key>,
+    token: Option<Token>,
+    form: EncryptedForm,
+}
+
+impl fmt::Debug for CallbackEncoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackEncoder")
+            .field("key", &self.key.as_ref().map(|_| Redacted))
+            .field("token", &self.token.as_ref().map(|_| Redacted))
+            .field("form", &self.form)
+            .finish()
+    }
+}
+
+impl CallbackEncoder {
+    /// An encoder that neither encrypts nor signs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Encrypts bodies with this callback key (exactly 32 bytes).
+    pub fn with_key(mut self, key: impl AsRef<[u8]>) -> Result<Self, InvalidKeyLength> {
+        self.key = Some(Key::new(key.as_ref())?);
+        Ok(self)
+    }
+
+    /// Signs bodies with this token.
+    pub fn with_token(mut self, token: impl AsRef<[u8]>) -> Self {
+        self.token = Some(Token::new(token.as_ref()));
+        self
+    }
+
+    /// How to present encrypted bodies (wrapped by default).
+    pub fn with_form(mut self, form: EncryptedForm) -> Self {
+        self.form = form;
+        self
+    }
+
+    /// Encodes a typed message.
+    pub fn encode(&self, callback: &Callback) -> Result<EncodedCallback, serde_json::Error> {
+        Ok(self.encode_json(&callback.to_json()?))
+    }
+
+    /// Encodes a wire envelope.
+    pub fn encode_message(
+        &self,
+        message: &CallbackMessage,
+    ) -> Result<EncodedCallback, serde_json::Error> {
+        Ok(self.encode_json(&serde_json::to_vec(message)?))
+    }
+
+    /// Encodes the JSON text of a message as given (it is not checked).
+    pub fn encode_json(&self, json: &[u8]) -> EncodedCallback {
+        let (body, content_type) = match &self.key {
+            None => (json.to_vec(), "application/json"),
+            Some(key) => {
+                let text = STANDARD.encode(key.encrypt(json));
+                match self.form {
+                    EncryptedForm::Wrapped => (
+                        serde_json::json!({ ENCRYPT_MEMBER: text })
+                            .to_string()
+                            .into_bytes(),
+                        "application/json",
+                    ),
+                    EncryptedForm::Bare => (text.into_bytes(), "text/plain; charset=utf-8"),
+                }
+            }
+        };
+        let content_signature = self.token.as_ref().map(|t| t.sign(&body));
+        EncodedCallback {
+            body,
+            content_type,
+            content_signature,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_header_forms() {
+        let hex64 = "ab".repeat(32);
+        assert_eq!(
+            parse_signature(&format!("sha256={hex64}")).unwrap(),
+            [0xab; 32]
+        );
+        assert_eq!(
+            parse_signature(&format!(" SHA256={} ", hex64.to_uppercase())).unwrap(),
+            [0xab; 32]
+        );
+        for bad in [
+            "",
+            "sha256=",
+            "sha1=abcd",
+            &hex64,
+            &format!("sha256={}", &hex64[1..]),
+            &format!("sha256={}zz", &hex64[2..]),
+            &format!("sha256={hex64}00"),
+            "sha25é=00",
+        ] {
+            assert!(
+                matches!(
+                    parse_signature(bad),
+                    Err(CallbackError::MalformedSignature { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn signature_header_lookup() {
+        let none: [(&str, &str); 1] = [("Content-Type", "application/json")];
+        assert_eq!(find_signature(none).unwrap(), None);
+        let one = [("content-signature", "sha256=1")];
+        assert_eq!(find_signature(one).unwrap().as_deref(), Some("sha256=1"));
+        let same = [("Content-Signature", "x"), ("CONTENT-SIGNATURE", "x")];
+        assert_eq!(find_signature(same).unwrap().as_deref(), Some("x"));
+        let different = [("Content-Signature", "x"), ("content-signature", "y")];
+        assert!(matches!(
+            find_signature(different),
+            Err(CallbackError::MalformedSignature { .. })
+        ));
+        let binary: [(&str, &[u8]); 1] = [("Content-Signature", &[0xff, 0xfe])];
+        assert!(matches!(
+            find_signature(binary),
+            Err(CallbackError::MalformedSignature { .. })
+        ));
+    }
+
+    #[test]
+    fn bare_base64_detection() {
+        assert!(is_bare_base64(b"QUJD\r\nREVG=="));
+        assert!(!is_bare_base64(b""));
+        assert!(!is_bare_base64(b"{\"MsgId\":1}"));
+        assert!(!is_bare_base64(b"not base64!"));
+    }
+}
