@@ -3,7 +3,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ess_emulator::World;
@@ -23,6 +23,18 @@ fn command() -> Command {
         c.env_remove(var);
     }
     c
+}
+
+/// Kills the child process when a test fails before it exits.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 #[test]
@@ -67,20 +79,23 @@ fn a_bad_world_file_is_reported_with_its_position() {
 
 #[tokio::test]
 async fn serves_logs_and_stops_on_sigterm_without_logging_secrets() {
-    let mut child = command()
-        .args([
-            "--port",
-            "0",
-            "--secret-id",
-            "AKIDbinaryTest0001",
-            "--log",
-            "info",
-        ])
-        .env("ESS_EMULATOR_SECRET_KEY", "binary-test-secret-key")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut running = Running(
+        command()
+            .args([
+                "--port",
+                "0",
+                "--secret-id",
+                "AKIDbinaryTest0001",
+                "--log",
+                "info",
+            ])
+            .env("ESS_EMULATOR_SECRET_KEY", "binary-test-secret-key")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut running.0;
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut banner = String::new();
     stdout.read_line(&mut banner).unwrap();
