@@ -8,6 +8,13 @@ use ess_emulator::{defaults, Emulator, Fault, FaultKind};
 use support::*;
 use tokio::net::TcpStream;
 
+#[test]
+fn the_handle_can_be_shared_between_tasks() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Emulator>();
+    assert_send_sync::<ess_emulator::EmulatorBuilder>();
+}
+
 #[tokio::test]
 async fn binds_loopback_on_a_free_port() {
     let a = emulator().await;
