@@ -11,6 +11,22 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
+/// `null` (and an explicit `Some`) for a visitor whose value is an `Option`:
+/// `null` is `None`, anything else is visited again.
+macro_rules! null_is_none {
+    () => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
 /// A scalar that can be decoded from more than one JSON form.
 pub trait Lenient: Sized + Default {
     /// Decodes `Self`, treating `null` as `None`.
@@ -53,15 +69,7 @@ macro_rules! int_visitor {
                     .map(Some)
                     .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
+            null_is_none!();
         }
         impl Lenient for $t {
             fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
@@ -96,15 +104,7 @@ impl<'de> Visitor<'de> for NumVisitor<f64> {
             .map(Some)
             .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_is_none!();
 }
 impl Lenient for f64 {
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
@@ -133,15 +133,7 @@ impl<'de> Visitor<'de> for StrVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         Ok(Some(v.to_string()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_is_none!();
 }
 impl Lenient for String {
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
@@ -180,15 +172,7 @@ impl<'de> Visitor<'de> for BoolVisitor {
             _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
         }
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_is_none!();
 }
 impl Lenient for bool {
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
@@ -227,15 +211,7 @@ impl<'de, T: Lenient> Visitor<'de> for ListVisitor<T> {
         }
         Ok(Some(out))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_is_none!();
 }
 
 /// A list that is always present (`null` or absence gives an empty list).

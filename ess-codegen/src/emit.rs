@@ -95,31 +95,10 @@ enum Ctx {
 
 impl<'a> Emitter<'a> {
     fn new(spec: &'a Spec) -> Self {
-        let mut stack: Vec<&str> = spec
-            .actions
-            .iter()
-            .flat_map(|a| a.output.iter().map(|m| m.ty.get_ref().as_str()))
-            .collect();
-        // Types declared as received are roots too (callback payloads, for example).
-        stack.extend(
-            spec.types
-                .iter()
-                .filter(|t| t.usage.as_ref().is_some_and(|u| u.get_ref() != "in"))
-                .map(|t| t.name.get_ref().as_str()),
-        );
-        let outbound = reachable(spec, stack);
-        let mut roots: Vec<&str> = spec
-            .actions
-            .iter()
-            .flat_map(|a| a.input.iter().map(|m| m.ty.get_ref().as_str()))
-            .collect();
-        roots.extend(
-            spec.types
-                .iter()
-                .filter(|t| t.usage.as_ref().is_some_and(|u| u.get_ref() != "out"))
-                .map(|t| t.name.get_ref().as_str()),
-        );
-        let inbound = reachable(spec, roots);
+        // Received: what responses reach, and types declared as received
+        // (callback payloads, for example). Sent: the same for requests.
+        let outbound = reachable(spec, roots(spec, |a| &a.output, "in"));
+        let inbound = reachable(spec, roots(spec, |a| &a.input, "out"));
         Self {
             spec,
             outbound,
@@ -1018,6 +997,31 @@ impl Serde {
         };
         quote!(#ser #de)
     }
+}
+
+/// The member types of one side of every action (`side`), plus the types
+/// whose declared `usage` is not `excluded_usage`.
+fn roots<'s>(
+    spec: &'s Spec,
+    side: impl Fn(&'s ActionDef) -> &'s Vec<Member>,
+    excluded_usage: &str,
+) -> Vec<&'s str> {
+    let mut roots: Vec<&str> = spec
+        .actions
+        .iter()
+        .flat_map(|a| side(a).iter().map(|m| m.ty.get_ref().as_str()))
+        .collect();
+    roots.extend(
+        spec.types
+            .iter()
+            .filter(|t| {
+                t.usage
+                    .as_ref()
+                    .is_some_and(|u| u.get_ref() != excluded_usage)
+            })
+            .map(|t| t.name.get_ref().as_str()),
+    );
+    roots
 }
 
 /// Every type reachable from `roots` through struct members.
