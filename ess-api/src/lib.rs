@@ -6,7 +6,7 @@
 //!   typed error (`...Error`) and fluent builder.
 //! - [`types`]: structures and enumerations shared by several actions.
 //! - [`Client`]: signs (TC3-HMAC-SHA256), sends, retries and decodes.
-//! - [`EssError`] and [`Error`]: the service-wide error, so that `?` works
+//! - [`EssError`](enum@EssError) and [`Error`]: the service-wide error, so that `?` works
 //!   across actions.
 //!
 //! Everything in `operation`, `types` and `EssError` is generated at build
@@ -53,7 +53,7 @@ mod generated {
 pub use generated::{operation, service, types, EssError};
 
 /// The error of any call, with the service part typed by the service-wide
-/// [`EssError`]: each action's `SdkError` converts into it with `?`.
+/// [`EssError`](enum@EssError): each action's `SdkError` converts into it with `?`.
 pub type Error = SdkError<EssError>;
 
 /// Items used by code that the derives and the generator emit. Not public API.

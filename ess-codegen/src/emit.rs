@@ -743,7 +743,7 @@ impl<'a> Emitter<'a> {
         // service-wide error: every code of the service is typed there.
         let error_items = if a.errors.is_empty() {
             let alias_doc = docs(&format!(
-                "`{wire}` documents no error codes of its own: its errors are the service-wide [`EssError`](crate::EssError)."
+                "`{wire}` documents no error codes of its own: its errors are the service-wide [`EssError`](enum@crate::EssError)."
             ));
             quote! {
                 #alias_doc
