@@ -1,15 +1,18 @@
 //! The emulator's own endpoints: scanning, signing, inspection, faults,
-//! the clock, QR code images and sign pages.
+//! the clock, callbacks, QR code images and sign pages.
 //!
 //! JSON endpoints answer like the service: HTTP 200 with
 //! `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {"Code",
 //! "Message"}, "RequestId"}}`. An unknown path is a 404, a known path with
 //! the wrong method a 405.
 
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::callbacks::{self, CallbackConfig};
 use crate::error::ApiError;
 use crate::faults::FaultSpec;
 use crate::http::{envelope, Head, Reply};
@@ -28,6 +31,124 @@ struct SignBody {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct ClockBody {
     advance_seconds: u64,
+}
+
+/// `POST /_emulator/callbacks`. Non-loopback receivers cannot be allowed
+/// from here: only whoever starts the emulator can allow them.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CallbacksBody {
+    url: String,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    encrypted_form: Option<String>,
+    #[serde(default)]
+    max_attempts: Option<u32>,
+    #[serde(default)]
+    retry_backoff_ms: Option<u64>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+}
+
+impl CallbacksBody {
+    fn into_config(self) -> Result<CallbackConfig, ApiError> {
+        let mut config = CallbackConfig::new(self.url);
+        config.key = self.key;
+        config.token = self.token;
+        if let Some(form) = self.encrypted_form {
+            config.form = callbacks::form_from_name(&form).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "EncryptedForm must be \"wrapped\" or \"bare\", not {form:?}"
+                ))
+            })?;
+        }
+        if let Some(n) = self.max_attempts {
+            config.max_attempts = n;
+        }
+        if let Some(ms) = self.retry_backoff_ms {
+            config.retry_backoff = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.timeout_ms {
+            config.timeout = Duration::from_millis(ms);
+        }
+        Ok(config)
+    }
+}
+
+/// `POST /_emulator/callbacks/flush`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct FlushBody {
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+}
+
+/// How long `POST /_emulator/callbacks/flush` waits unless told otherwise.
+const DEFAULT_FLUSH_WAIT: Duration = Duration::from_secs(30);
+/// The longest it may be told to wait.
+const MAX_FLUSH_WAIT: Duration = Duration::from_secs(600);
+
+/// The path of the one endpoint that waits.
+pub(crate) const FLUSH_PATH: &str = "/_emulator/callbacks/flush";
+
+/// The callback configuration (without secrets), the pending count and
+/// the deliveries after `since`.
+fn callbacks_state(shared: &Shared, since: u64) -> Value {
+    let hub = &shared.callbacks;
+    json!({
+        "Config": hub.config().map(|c| c.view()),
+        "Pending": hub.pending(),
+        "Deliveries": hub.deliveries_since(since),
+    })
+}
+
+/// `?since=N`: absent is 0, anything but a number an error.
+fn since_param(head: &Head) -> Result<u64, ApiError> {
+    let since = head
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("since="))
+        .map(|v| v.parse::<u64>());
+    match since {
+        Some(Err(_)) => Err(ApiError::invalid("since must be a sequence number")),
+        Some(Ok(n)) => Ok(n),
+        None => Ok(0),
+    }
+}
+
+/// `POST /_emulator/callbacks/flush`: waits until every queued callback is
+/// delivered or given up, at most `TimeoutMs` (default 30 s, at most 600 s);
+/// answers the remaining `Pending` count (0 when all are done) and the
+/// deliveries.
+pub(crate) async fn flush(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
+    if head.method != "POST" {
+        return not_allowed("POST");
+    }
+    let wait = if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(DEFAULT_FLUSH_WAIT)
+    } else {
+        parse::<FlushBody>(body).and_then(|b| match b.timeout_ms {
+            None => Ok(DEFAULT_FLUSH_WAIT),
+            Some(ms) if Duration::from_millis(ms) <= MAX_FLUSH_WAIT => {
+                Ok(Duration::from_millis(ms))
+            }
+            Some(_) => Err(ApiError::invalid(format!(
+                "TimeoutMs must be at most {}",
+                MAX_FLUSH_WAIT.as_millis()
+            ))),
+        })
+    };
+    let wait = match wait {
+        Ok(wait) => wait,
+        Err(e) => return answer(Err(e)),
+    };
+    shared.mutate(|_, _| ());
+    let _ = tokio::time::timeout(wait, shared.callbacks.idle()).await;
+    answer(Ok(callbacks_state(shared, 0)))
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -61,26 +182,33 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
             _ => not_allowed("GET"),
         },
         "/_emulator/events" => match method {
-            "GET" => {
-                let since = head
-                    .query()
-                    .into_iter()
-                    .flat_map(|q| q.split('&'))
-                    .find_map(|pair| pair.strip_prefix("since="))
-                    .map(|v| v.parse::<u64>());
-                match since {
-                    Some(Err(_)) => {
-                        answer(Err(ApiError::invalid("since must be a sequence number")))
-                    }
-                    other => {
-                        let since = other.and_then(Result::ok).unwrap_or(0);
-                        let events = shared.lock_state().events.since(since);
-                        answer(Ok(json!({ "Events": events })))
-                    }
-                }
-            }
+            "GET" => answer(since_param(head).map(|since| {
+                let events = shared.lock_state().events.since(since);
+                json!({ "Events": events })
+            })),
             _ => not_allowed("GET"),
         },
+        "/_emulator/callbacks" => match method {
+            "GET" => answer(since_param(head).map(|since| callbacks_state(shared, since))),
+            "POST" => answer(
+                parse::<CallbacksBody>(body)
+                    .and_then(CallbacksBody::into_config)
+                    .and_then(|config| {
+                        shared
+                            .callbacks
+                            .configure(Some(config))
+                            .map_err(|e| ApiError::invalid(e.to_string()))
+                    })
+                    .map(|()| callbacks_state(shared, u64::MAX)),
+            ),
+            "DELETE" => {
+                // Removing a configuration cannot fail.
+                let _ = shared.callbacks.configure(None);
+                answer(Ok(callbacks_state(shared, u64::MAX)))
+            }
+            _ => not_allowed("GET, POST, DELETE"),
+        },
+
         "/_emulator/scan" => match method {
             "POST" => answer(
                 parse::<ScanRequest>(body)
@@ -101,7 +229,7 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
         "/_emulator/clock" => match method {
             "GET" => answer(Ok(json!({ "Now": shared.clock.now() }))),
             "POST" => answer(parse::<ClockBody>(body).map(|b| {
-                shared.clock.advance(b.advance_seconds);
+                shared.advance_clock(b.advance_seconds);
                 json!({ "Now": shared.clock.now() })
             })),
             _ => not_allowed("GET, POST"),

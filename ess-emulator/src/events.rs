@@ -1,12 +1,15 @@
 //! What happened in the emulator, in order: the raw material for callbacks.
 //!
-//! Every state change (a code created or cancelled, a contract started or
-//! signed, a code or the quota used up) is recorded as an [`Event`] with a
+//! Every state change (a code created or cancelled, a contract started,
+//! signed or expired, a code or the quota used up, a scan refused for lack
+//! of quota) is recorded as an [`Event`] with a
 //! sequence number and the emulator time. Read them with
 //! [`Emulator::events`](crate::Emulator::events) or
 //! [`Emulator::events_since`](crate::Emulator::events_since), follow them
 //! live with [`Emulator::subscribe`](crate::Emulator::subscribe), or over
-//! HTTP with `GET /_emulator/events?since=N`.
+//! HTTP with `GET /_emulator/events?since=N`. When callbacks are
+//! configured, the events that the service reports are also posted to the
+//! callback URL (see [`crate::callbacks`]).
 
 use std::collections::VecDeque;
 
@@ -93,6 +96,35 @@ pub enum EventKind {
         /// The organization.
         organization_id: String,
     },
+    /// A contract was not signed before its deadline. Recorded when the
+    /// emulator notices: at the next request or scan, when the clock is
+    /// moved, or within a second otherwise.
+    FlowExpired {
+        /// The contract.
+        flow_id: String,
+        /// The code that started it.
+        qr_code_id: String,
+        /// Its deadline, in Unix seconds.
+        deadline: u64,
+        /// The code's `UserData`, for callbacks.
+        user_data: Option<String>,
+    },
+    /// A scan could not start a contract: the organization has no contract
+    /// quota left (the scan answered `OperationDenied.NoQuota`).
+    ScanRefusedNoQuota {
+        /// The code that was scanned.
+        qr_code_id: String,
+        /// Its template.
+        template_id: String,
+        /// The name the contract would have had (the code's `FlowName`).
+        flow_name: String,
+        /// The person who scanned.
+        signer_name: String,
+        /// Their mobile number.
+        signer_mobile: String,
+        /// The code's `UserData`, for callbacks.
+        user_data: Option<String>,
+    },
 }
 
 /// The recorded events and the live channel.
@@ -127,12 +159,18 @@ impl EventLog {
         self.events.push_back(event);
     }
 
+    /// The events after sequence number `seq` (sequence numbers have no
+    /// gaps, so this is a slice of the kept ones).
     pub(crate) fn since(&self, seq: u64) -> Vec<Event> {
-        self.events
-            .iter()
-            .filter(|e| e.seq > seq)
-            .cloned()
-            .collect()
+        let first = self.events.front().map_or(self.next_seq, |e| e.seq);
+        let skip =
+            usize::try_from(seq.saturating_add(1).saturating_sub(first)).unwrap_or(usize::MAX);
+        self.events.iter().skip(skip).cloned().collect()
+    }
+
+    /// The sequence number of the last recorded event (0 before the first).
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.next_seq - 1
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -162,11 +200,35 @@ mod tests {
         );
         assert_eq!(log.since(0).len(), 2);
         assert_eq!(log.since(1)[0].seq, 2);
+        assert!(log.since(2).is_empty());
+        assert!(log.since(u64::MAX).is_empty());
+        assert_eq!(log.last_seq(), 2);
         assert_eq!(rx.try_recv().unwrap().seq, 1);
         let json = serde_json::to_value(&log.since(0)[0]).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"Seq": 1, "At": 5, "Type": "QrCodeCancelled", "QrCodeId": "q"})
+        );
+    }
+
+    #[test]
+    fn since_after_old_events_are_dropped() {
+        let mut log = EventLog::new();
+        for i in 0..(MAX_EVENTS as u64 + 5) {
+            log.record(
+                i,
+                EventKind::QrCodeCancelled {
+                    qr_code_id: i.to_string(),
+                },
+            );
+        }
+        let all = log.since(0);
+        assert_eq!(all.len(), MAX_EVENTS);
+        assert_eq!(all[0].seq, 6);
+        let tail = log.since(MAX_EVENTS as u64 + 3);
+        assert_eq!(
+            tail.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [10_004, 10_005]
         );
     }
 }

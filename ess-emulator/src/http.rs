@@ -508,14 +508,15 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
         }
         let value: Value = serde_json::from_slice(body)
             .map_err(|e| ApiError::invalid(format!("the request body is not valid JSON: {e}")))?;
-        let mut state = shared.lock_state();
-        let mut ctx = Ctx {
-            world: &shared.world,
-            state: &mut state,
-            now,
-            base_url: &shared.base_url,
-        };
-        entry.run(&mut ctx, value)
+        shared.mutate(|state, now| {
+            let mut ctx = Ctx {
+                world: &shared.world,
+                state,
+                now,
+                base_url: &shared.base_url,
+            };
+            entry.run(&mut ctx, value)
+        })
     })();
     let code = match &result {
         Ok(_) => "OK".to_owned(),
@@ -647,7 +648,11 @@ async fn serve_other(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next 
         Ok(Ok(body)) => body,
         _ => return Next::Close,
     };
-    let reply = control::handle(shared, &head, &body);
+    let reply = if head.path() == control::FLUSH_PATH {
+        control::flush(shared, &head, &body).await
+    } else {
+        control::handle(shared, &head, &body)
+    };
     tracing::debug!(
         method = %head.method,
         path = %head.path(),

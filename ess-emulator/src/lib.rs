@@ -53,11 +53,22 @@
 //!
 //! [`Emulator::inject_fault`] (or `POST /_emulator/faults`) makes API
 //! requests fail in the ways networks and gateways do; see [`faults`].
+//!
+//! # Callbacks
+//!
+//! With a [`CallbackConfig`] ([`EmulatorBuilder::callbacks`], a
+//! `[callbacks]` table in the world file, or `POST /_emulator/callbacks`),
+//! the emulator posts the service's callback messages to a local receiver:
+//! a contract started by a scan, signed or expired (`FlowStatusChange`),
+//! quota used by a scan (`MultiFlowSignQrCodeCost`), a scan refused for lack
+//! of quota (`CreateFlowByQrCode`); encrypted and signed as configured,
+//! retried until answered with HTTP 200. See [`callbacks`].
 
 #![warn(missing_docs)]
 
 mod api;
 mod auth;
+pub mod callbacks;
 mod control;
 mod error;
 pub mod events;
@@ -81,6 +92,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use crate::callbacks::{
+    CallbackConfig, CallbackConfigError, CallbackDelivery, DeliveryAttempt, DeliveryStatus,
+};
 pub use crate::error::ApiError;
 pub use crate::events::{Event, EventKind};
 pub use crate::faults::{Fault, FaultError, FaultKind, FaultScope};
@@ -93,6 +107,7 @@ pub use crate::world::{
 };
 
 use crate::api::Registry;
+use crate::callbacks::Hub;
 use crate::faults::Faults;
 use crate::rate_limit::RateLimiter;
 use crate::state::State;
@@ -112,17 +127,41 @@ pub(crate) struct Shared {
     rate_limits: bool,
     faults: Faults,
     base_url: String,
+    callbacks: Hub,
 }
+
+/// How many expired contracts are recorded between two publications of
+/// events, so that a long jump of the clock never records more events at
+/// once than the log keeps.
+const EXPIRE_BATCH: usize = 1000;
 
 impl Shared {
     fn lock_state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn scan(&self, scan: &ScanRequest) -> Result<StartedFlow, ApiError> {
+    /// Changes the state: records the expiry of contracts past their
+    /// deadline, runs `f` with the state and the time, and queues the
+    /// callbacks of every event recorded meanwhile, all under the lock so
+    /// that callbacks are queued in the order of the events.
+    fn mutate<R>(&self, f: impl FnOnce(&mut State, u64) -> R) -> R {
         let now = self.clock.now();
         let mut state = self.lock_state();
-        let started = state.scan(&self.world, scan, now, ids::resource_id)?;
+        loop {
+            let more = state.expire_due(now, EXPIRE_BATCH);
+            self.callbacks.publish(&state, &self.world);
+            if !more {
+                break;
+            }
+        }
+        let result = f(&mut state, now);
+        self.callbacks.publish(&state, &self.world);
+        result
+    }
+
+    fn scan(&self, scan: &ScanRequest) -> Result<StartedFlow, ApiError> {
+        let started =
+            self.mutate(|state, now| state.scan(&self.world, scan, now, ids::resource_id))?;
         tracing::info!(
             qr_code_id = %started.qr_code_id,
             flow_id = %started.flow_id,
@@ -132,8 +171,12 @@ impl Shared {
     }
 
     fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
-        let now = self.clock.now();
-        self.lock_state().sign(flow_id, now)
+        self.mutate(|state, now| state.sign(flow_id, now))
+    }
+
+    fn advance_clock(&self, secs: u64) {
+        self.clock.advance(secs);
+        self.mutate(|_, _| ());
     }
 
     fn qr_code_png(&self, id: &str) -> Result<Vec<u8>, ApiError> {
@@ -156,6 +199,9 @@ pub enum StartError {
     /// An initial fault is invalid.
     #[error(transparent)]
     Fault(#[from] FaultError),
+    /// The callback configuration is invalid.
+    #[error(transparent)]
+    Callbacks(#[from] CallbackConfigError),
     /// No credentials were configured.
     #[error("the emulator needs at least one set of credentials")]
     NoCredentials,
@@ -179,6 +225,7 @@ pub struct EmulatorBuilder {
     addr: SocketAddr,
     public_url: Option<String>,
     faults: Vec<Fault>,
+    callbacks: Option<CallbackConfig>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -188,6 +235,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("secret_ids", &self.secret_ids())
             .field("rate_limits", &self.rate_limits)
             .field("public_url", &self.public_url)
+            .field("callbacks", &self.callbacks)
             .finish_non_exhaustive()
     }
 }
@@ -202,6 +250,7 @@ impl Default for EmulatorBuilder {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             public_url: None,
             faults: Vec::new(),
+            callbacks: None,
         }
     }
 }
@@ -283,12 +332,37 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Checks the world, binds the address and starts serving.
+    /// Posts callbacks as configured (instead of the world's
+    /// [`World::callbacks`], if any); see [`callbacks`].
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ess_emulator::{CallbackConfig, Emulator};
+    ///
+    /// let emulator = Emulator::builder()
+    ///     .callbacks(
+    ///         CallbackConfig::new("http://127.0.0.1:9000/ess/callback")
+    ///             .with_key("0123456789abcdef0123456789abcdef")
+    ///             .with_token("signature-token"),
+    ///     )
+    ///     .start()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn callbacks(mut self, config: CallbackConfig) -> Self {
+        self.callbacks = Some(config);
+        self
+    }
+
+    /// Checks the world and the callback configuration, binds the address
+    /// and starts serving.
     pub async fn start(self) -> Result<Emulator, StartError> {
         self.world.check()?;
         if self.credentials.is_empty() {
             return Err(StartError::NoCredentials);
         }
+        let callbacks = Hub::new(self.callbacks.or_else(|| self.world.callbacks.clone()))?;
         let faults = Faults::default();
         for fault in self.faults {
             faults.add(fault)?;
@@ -316,8 +390,13 @@ impl EmulatorBuilder {
             rate_limits: self.rate_limits,
             faults,
             base_url: self.public_url.unwrap_or_else(|| endpoint.clone()),
+            callbacks,
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let dispatcher = tokio::spawn(callbacks::run_dispatcher(
+            shared.clone(),
+            shutdown_rx.clone(),
+        ));
         let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx));
         tracing::info!(%addr, actions = ?shared.registry.names(), "ESS emulator listening");
         Ok(Emulator {
@@ -326,6 +405,7 @@ impl EmulatorBuilder {
             endpoint,
             shutdown,
             task: Some(task),
+            dispatcher: Some(dispatcher),
         })
     }
 }
@@ -389,6 +469,7 @@ pub struct Emulator {
     endpoint: String,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    dispatcher: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for Emulator {
@@ -460,8 +541,11 @@ impl Emulator {
     /// expire. Clients then need the same shift in their timestamps; the
     /// `ess_api` client learns it from the `Date` header when it re-signs
     /// after `AuthFailure.SignatureExpire`.
+    ///
+    /// Contracts that pass their deadline are recorded as expired
+    /// ([`EventKind::FlowExpired`]), with their callbacks queued.
     pub fn advance_clock(&self, by: Duration) {
-        self.shared.clock.advance(by.as_secs());
+        self.shared.advance_clock(by.as_secs());
     }
 
     /// Contracts the organization can still start.
@@ -563,12 +647,52 @@ impl Emulator {
         self.shared.faults.clear();
     }
 
+    /// The callback configuration in force, if any.
+    pub fn callback_config(&self) -> Option<CallbackConfig> {
+        self.shared.callbacks.config()
+    }
+
+    /// Replaces the callback configuration, as `POST /_emulator/callbacks`
+    /// does (`None` stops queueing callbacks, as `DELETE` does). Messages
+    /// already queued keep the configuration they were made with.
+    pub fn set_callbacks(&self, config: Option<CallbackConfig>) -> Result<(), CallbackConfigError> {
+        self.shared.callbacks.configure(config)
+    }
+
+    /// Every callback message queued so far (the last
+    /// [`callbacks::MAX_DELIVERIES`]), oldest first, with its attempts.
+    pub fn callback_deliveries(&self) -> Vec<CallbackDelivery> {
+        self.shared.callbacks.deliveries()
+    }
+
+    /// How many callback messages are queued or being retried.
+    pub fn pending_callbacks(&self) -> usize {
+        self.shared.callbacks.pending()
+    }
+
+    /// Waits until every queued callback message is delivered or given up.
+    ///
+    /// Contracts past their deadline are noticed first, so their
+    /// `FlowStatusChange` is waited for too. With a receiver that never
+    /// answers, this takes up to `max_attempts` times the timeout plus the
+    /// pauses between attempts; wrap it in `tokio::time::timeout` to bound
+    /// it further.
+    pub async fn flush_callbacks(&self) {
+        self.shared.mutate(|_, _| ());
+        self.shared.callbacks.idle().await;
+    }
+
     /// Stops accepting connections, lets requests in progress finish (at
     /// most [`SHUTDOWN_GRACE`]), closes every connection and returns.
+    /// Callback messages still queued are dropped: call
+    /// [`flush_callbacks`](Self::flush_callbacks) first to deliver them.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Some(dispatcher) = self.dispatcher.take() {
+            let _ = dispatcher.await;
         }
     }
 }

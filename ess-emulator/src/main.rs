@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use ess_api::Credentials;
+use ess_emulator::callbacks::{CallbackConfig, EncryptedForm};
 use ess_emulator::{defaults, Emulator, World};
 use tracing::Level;
 
@@ -22,6 +23,21 @@ OPTIONS:
                          prefer the variable: arguments are visible to other local users)
     --public-url <URL>   Base of the links handed out, when clients use another address
     --no-rate-limit      Do not enforce the actions' rate limits
+
+CALLBACKS (override the world file's [callbacks] table):
+    --callback-url <URL>         Post callbacks to this http:// URL on this machine
+                                 (env ESS_EMULATOR_CALLBACK_URL)
+    --callback-key <KEY>         Encrypt them with this 32-byte key (env ESS_EMULATOR_CALLBACK_KEY;
+                                 prefer the variable)
+    --callback-token <TOKEN>     Sign them with this token (env ESS_EMULATOR_CALLBACK_TOKEN;
+                                 prefer the variable)
+    --callback-form <FORM>       Encrypted body: wrapped ({\"encrypt\": ...}) or bare [default: wrapped]
+                                 (env ESS_EMULATOR_CALLBACK_FORM)
+    --callback-attempts <N>      Attempts per message, 1 to 100 [default: 5]
+                                 (env ESS_EMULATOR_CALLBACK_ATTEMPTS)
+    --callback-allow-non-loopback
+                                 Allow a callback host other than 127.0.0.0/8, ::1 or localhost
+
     --log <LEVEL>        error, warn, info, debug or trace [default: info]
     --print-world        Print the world as TOML and exit
     -h, --help           Print this help and exit
@@ -39,6 +55,80 @@ struct Args {
     rate_limits: bool,
     log: Level,
     print_world: bool,
+    callback: CallbackArgs,
+}
+
+/// The callback options; each overrides the world file's value.
+#[derive(Default)]
+struct CallbackArgs {
+    url: Option<String>,
+    key: Option<String>,
+    token: Option<String>,
+    form: Option<EncryptedForm>,
+    attempts: Option<u32>,
+    allow_non_loopback: bool,
+}
+
+impl CallbackArgs {
+    fn any(&self) -> bool {
+        self.url.is_some()
+            || self.key.is_some()
+            || self.token.is_some()
+            || self.form.is_some()
+            || self.attempts.is_some()
+            || self.allow_non_loopback
+    }
+
+    /// The world's configuration with these options applied.
+    fn apply(self, base: Option<CallbackConfig>) -> Result<Option<CallbackConfig>, String> {
+        if !self.any() {
+            return Ok(base);
+        }
+        let mut config =
+            match (base, self.url) {
+                (Some(mut config), url) => {
+                    if let Some(url) = url {
+                        config.url = url;
+                    }
+                    config
+                }
+                (None, Some(url)) => CallbackConfig::new(url),
+                (None, None) => return Err(
+                    "callback options need a callback URL (--callback-url or a [callbacks] table)"
+                        .to_owned(),
+                ),
+            };
+        if self.key.is_some() {
+            config.key = self.key;
+        }
+        if self.token.is_some() {
+            config.token = self.token;
+        }
+        if let Some(form) = self.form {
+            config.form = form;
+        }
+        if let Some(attempts) = self.attempts {
+            config.max_attempts = attempts;
+        }
+        if self.allow_non_loopback {
+            config.allow_non_loopback = true;
+        }
+        config.check().map_err(|e| e.to_string())?;
+        Ok(Some(config))
+    }
+}
+
+fn parse_form(flag: &str, v: &str) -> Result<EncryptedForm, String> {
+    match v {
+        "wrapped" => Ok(EncryptedForm::Wrapped),
+        "bare" => Ok(EncryptedForm::Bare),
+        _ => Err(format!("{flag}: {v:?} is not wrapped or bare")),
+    }
+}
+
+fn parse_attempts(flag: &str, v: &str) -> Result<u32, String> {
+    v.parse()
+        .map_err(|_| format!("{flag}: {v:?} is not a number of attempts"))
 }
 
 enum Parsed {
@@ -71,6 +161,18 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
         rate_limits: true,
         log: Level::INFO,
         print_world: false,
+        callback: CallbackArgs {
+            url: env("ESS_EMULATOR_CALLBACK_URL"),
+            key: env("ESS_EMULATOR_CALLBACK_KEY"),
+            token: env("ESS_EMULATOR_CALLBACK_TOKEN"),
+            form: env("ESS_EMULATOR_CALLBACK_FORM")
+                .map(|v| parse_form("ESS_EMULATOR_CALLBACK_FORM", &v))
+                .transpose()?,
+            attempts: env("ESS_EMULATOR_CALLBACK_ATTEMPTS")
+                .map(|v| parse_attempts("ESS_EMULATOR_CALLBACK_ATTEMPTS", &v))
+                .transpose()?,
+            allow_non_loopback: false,
+        },
     };
     while let Some(arg) = argv.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -108,6 +210,18 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
             "--secret-key" => args.secret_key = Some(value("a SecretKey")?),
             "--public-url" => args.public_url = Some(value("a URL")?),
             "--no-rate-limit" => args.rate_limits = false,
+            "--callback-url" => args.callback.url = Some(value("a URL")?),
+            "--callback-key" => args.callback.key = Some(value("a key")?),
+            "--callback-token" => args.callback.token = Some(value("a token")?),
+            "--callback-form" => {
+                let v = value("wrapped or bare")?;
+                args.callback.form = Some(parse_form("--callback-form", &v)?);
+            }
+            "--callback-attempts" => {
+                let v = value("a number")?;
+                args.callback.attempts = Some(parse_attempts("--callback-attempts", &v)?);
+            }
+            "--callback-allow-non-loopback" => args.callback.allow_non_loopback = true,
             "--print-world" => args.print_world = true,
             "--log" => {
                 let v = value("a level")?;
@@ -144,10 +258,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let world = match &args.world {
+    let mut world = match &args.world {
         Some(path) => World::from_file(path).map_err(|e| e.to_string())?,
         None => World::default(),
     };
+    world.callbacks = args.callback.apply(world.callbacks.take())?;
     if args.print_world {
         print!("{}", world.to_toml());
         return Ok(());
@@ -197,6 +312,26 @@ async fn run(args: Args) -> Result<(), String> {
         world.templates.len(),
         world.organization.contract_quota
     );
+    match &world.callbacks {
+        Some(c) => println!(
+            "  callbacks to {} ({}, {}, {} attempts at most)",
+            c.url,
+            match (&c.key, c.form) {
+                (None, _) => "not encrypted",
+                (Some(_), EncryptedForm::Bare) => "encrypted, bare",
+                (Some(_), _) => "encrypted, wrapped",
+            },
+            if c.token.is_some() {
+                "signed"
+            } else {
+                "not signed"
+            },
+            c.max_attempts
+        ),
+        None => {
+            println!("  no callbacks (configure with --callback-url or POST /_emulator/callbacks)")
+        }
+    }
     println!(
         "  point a client at it: TENCENTCLOUD_ESS_ENDPOINT={}",
         emulator.endpoint()
@@ -252,5 +387,68 @@ mod tests {
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--log", "loud"]).is_err());
+    }
+
+    #[test]
+    fn callback_arguments() {
+        let Ok(Parsed::Run(a)) = parse(&[
+            "--callback-url",
+            "http://127.0.0.1:9/cb",
+            "--callback-key=0123456789abcdef0123456789abcdef",
+            "--callback-token",
+            "tok",
+            "--callback-form",
+            "bare",
+            "--callback-attempts",
+            "3",
+        ]) else {
+            panic!("expected a run");
+        };
+        let config = a.callback.apply(None).unwrap().unwrap();
+        assert_eq!(config.url, "http://127.0.0.1:9/cb");
+        assert_eq!(config.form, EncryptedForm::Bare);
+        assert_eq!(config.max_attempts, 3);
+        assert_eq!(config.token.as_deref(), Some("tok"));
+        assert_eq!(config.timeout, ess_emulator::callbacks::DEFAULT_TIMEOUT);
+
+        // Options override the world's table, field by field.
+        let base = CallbackConfig::new("http://127.0.0.1:1/").with_token("old");
+        let Ok(Parsed::Run(a)) = parse(&["--callback-attempts", "2"]) else {
+            panic!("expected a run");
+        };
+        let config = a.callback.apply(Some(base.clone())).unwrap().unwrap();
+        assert_eq!(config.url, base.url);
+        assert_eq!(config.token.as_deref(), Some("old"));
+        assert_eq!(config.max_attempts, 2);
+
+        let Ok(Parsed::Run(a)) = parse(&[]) else {
+            panic!("expected a run");
+        };
+        assert_eq!(a.callback.apply(Some(base.clone())).unwrap(), Some(base));
+
+        let refused = |args: &[&str]| match parse(args) {
+            Ok(Parsed::Run(a)) => a.callback.apply(None).unwrap_err(),
+            Ok(Parsed::Exit(_)) => panic!("expected a run"),
+            Err(e) => e,
+        };
+        assert!(refused(&["--callback-key", "k"]).contains("callback URL"));
+        let e = refused(&[
+            "--callback-url",
+            "http://127.0.0.1/",
+            "--callback-key",
+            "too-short",
+        ]);
+        assert!(e.contains("32 bytes") && !e.contains("too-short"), "{e}");
+        assert!(refused(&["--callback-url", "http://192.0.2.1/"]).contains("loopback"));
+        assert!(refused(&["--callback-form", "zip"]).contains("wrapped or bare"));
+        assert!(refused(&["--callback-attempts", "many"]).contains("number"));
+        let Ok(Parsed::Run(a)) = parse(&[
+            "--callback-url",
+            "http://192.0.2.1/",
+            "--callback-allow-non-loopback",
+        ]) else {
+            panic!("expected a run");
+        };
+        assert!(a.callback.apply(None).unwrap().unwrap().allow_non_loopback);
     }
 }

@@ -1,7 +1,7 @@
 //! What changes while the emulator runs: QR codes, contracts, quota and
 //! events. Kept in memory only.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -43,16 +43,19 @@ pub(crate) struct QrCode {
 }
 
 /// A contract started by a scan.
-struct Flow {
-    id: String,
-    name: String,
-    qr_code_id: String,
-    template_id: String,
-    signer_name: String,
-    signer_mobile: String,
-    created_at: u64,
-    deadline: u64,
-    signed_at: Option<u64>,
+pub(crate) struct Flow {
+    pub id: String,
+    pub document_id: String,
+    /// The signer's slot in the contract (`RecipientId`).
+    pub recipient_id: String,
+    pub name: String,
+    pub qr_code_id: String,
+    pub template_id: String,
+    pub signer_name: String,
+    pub signer_mobile: String,
+    pub created_at: u64,
+    pub deadline: u64,
+    pub signed_at: Option<u64>,
 }
 
 /// Where a QR code stands.
@@ -131,6 +134,8 @@ pub enum FlowStatus {
 pub struct FlowInfo {
     /// The contract's id (32 characters).
     pub flow_id: String,
+    /// Its document's id (32 characters), as callbacks report it.
+    pub document_id: String,
     /// Its name.
     pub flow_name: String,
     /// The code that started it.
@@ -253,6 +258,8 @@ pub(crate) struct State {
     qr_index: HashMap<String, usize>,
     flows: Vec<Flow>,
     flow_index: HashMap<String, usize>,
+    /// Unsigned contracts whose expiry is not recorded yet, by deadline.
+    open: BTreeSet<(u64, usize)>,
     pub events: EventLog,
 }
 
@@ -264,6 +271,7 @@ impl State {
             qr_index: HashMap::new(),
             flows: Vec::new(),
             flow_index: HashMap::new(),
+            open: BTreeSet::new(),
             events: EventLog::new(),
         }
     }
@@ -346,6 +354,7 @@ impl State {
         };
         FlowInfo {
             flow_id: flow.id.clone(),
+            document_id: flow.document_id.clone(),
             flow_name: flow.name.clone(),
             qr_code_id: flow.qr_code_id.clone(),
             template_id: flow.template_id.clone(),
@@ -368,6 +377,11 @@ impl State {
             .map(|&i| Self::flow_info(&self.flows[i], now))
     }
 
+    /// A contract as the emulator keeps it.
+    pub(crate) fn flow_record(&self, id: &str) -> Option<&Flow> {
+        self.flow_index.get(id).map(|&i| &self.flows[i])
+    }
+
     pub(crate) fn flows(&self, now: u64) -> Vec<FlowInfo> {
         self.flows.iter().map(|f| Self::flow_info(f, now)).collect()
     }
@@ -388,7 +402,7 @@ impl State {
         world: &World,
         scan: &ScanRequest,
         now: u64,
-        new_id: impl FnOnce() -> String,
+        mut new_id: impl FnMut() -> String,
     ) -> Result<StartedFlow, ApiError> {
         check_person(
             "",
@@ -435,6 +449,15 @@ impl State {
             ));
         }
         if self.quota_remaining == 0 {
+            let event = EventKind::ScanRefusedNoQuota {
+                qr_code_id: code.id.clone(),
+                template_id: code.template_id.clone(),
+                flow_name: code.flow_name.clone(),
+                signer_name: name.to_owned(),
+                signer_mobile: scan.mobile.clone(),
+                user_data: code.user_data.clone(),
+            };
+            self.events.record(now, event);
             return Err(no_quota());
         }
 
@@ -451,6 +474,8 @@ impl State {
             code.max_flow_num,
         );
         let flow_id = new_id();
+        let document_id = new_id();
+        let recipient_id = new_id();
 
         self.quota_remaining -= 1;
         let code = self
@@ -461,8 +486,11 @@ impl State {
         let exhausted = code.flows_started >= max;
 
         self.flow_index.insert(flow_id.clone(), self.flows.len());
+        self.open.insert((deadline, self.flows.len()));
         self.flows.push(Flow {
             id: flow_id.clone(),
+            document_id,
+            recipient_id,
             name: flow_name.clone(),
             qr_code_id: scan.qr_code_id.clone(),
             template_id: template_id.clone(),
@@ -531,6 +559,8 @@ impl State {
             ));
         }
         flow.signed_at = Some(now);
+        let deadline = flow.deadline;
+        self.open.remove(&(deadline, i));
         let user_data = self
             .qr_code(&self.flows[i].qr_code_id)
             .and_then(|c| c.user_data.clone());
@@ -544,6 +574,37 @@ impl State {
             },
         );
         Ok(Self::flow_info(&self.flows[i], now))
+    }
+}
+
+impl State {
+    /// Records the expiry of unsigned contracts whose deadline is before
+    /// `now`, at most `limit` of them, earliest deadline first. Returns
+    /// whether more are due.
+    pub(crate) fn expire_due(&mut self, now: u64, limit: usize) -> bool {
+        for _ in 0..limit {
+            let Some(&(deadline, i)) = self.open.first() else {
+                return false;
+            };
+            if deadline >= now {
+                return false;
+            }
+            self.open.remove(&(deadline, i));
+            let flow = &self.flows[i];
+            let user_data = self
+                .qr_code(&flow.qr_code_id)
+                .and_then(|c| c.user_data.clone());
+            let event = EventKind::FlowExpired {
+                flow_id: flow.id.clone(),
+                qr_code_id: flow.qr_code_id.clone(),
+                deadline,
+                user_data,
+            };
+            self.events.record(now, event);
+        }
+        self.open
+            .first()
+            .is_some_and(|&(deadline, _)| deadline < now)
     }
 }
 
@@ -639,8 +700,113 @@ pub(crate) fn is_resident_id(number: &str) -> bool {
 }
 
 #[cfg(test)]
+impl QrCode {
+    /// An active code of `template_id` allowing 10 contracts of 7 days.
+    pub(crate) fn for_tests(template_id: &str, user_data: Option<&str>) -> Self {
+        QrCode {
+            id: crate::ids::resource_id(),
+            template_id: template_id.to_owned(),
+            operator_id: crate::world::defaults::OPERATOR_ID.to_owned(),
+            flow_name: "员工入职合同".to_owned(),
+            qr_code_name: "员工入职合同".to_owned(),
+            max_flow_num: 10,
+            flow_effective_day: 7,
+            flow_display_type: 0,
+            restrictions: Vec::new(),
+            forbid_personal_multiple_sign: false,
+            append_scanner_info: false,
+            user_data: user_data.map(str::to_owned),
+            created_at: 0,
+            expired_time: u64::MAX,
+            cancelled_at: None,
+            flows_started: 0,
+            signer_mobiles: HashSet::new(),
+            sign_url: String::new(),
+            qr_code_url: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiry_is_recorded_once_per_unsigned_contract() {
+        let world = World::default();
+        let mut state = State::new(&world);
+        let code = QrCode::for_tests(crate::world::defaults::PERSON_TEMPLATE_ID, None);
+        let id = code.id.clone();
+        state.add_qr_code(code);
+        let scan = |state: &mut State, mobile: &str, now| {
+            state
+                .scan(
+                    &world,
+                    &ScanRequest::new(&id, "张三", mobile),
+                    now,
+                    crate::ids::resource_id,
+                )
+                .unwrap()
+                .flow_id
+        };
+        let a = scan(&mut state, "13800000001", 0);
+        let b = scan(&mut state, "13800000002", DAY);
+        let c = scan(&mut state, "13800000003", 2 * DAY);
+        state.sign(&b, DAY + 1).unwrap();
+        let expired = |state: &State| -> Vec<String> {
+            state
+                .events
+                .since(0)
+                .into_iter()
+                .filter_map(|e| match e.kind {
+                    EventKind::FlowExpired { flow_id, .. } => Some(flow_id),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert!(
+            !state.expire_due(7 * DAY, 10),
+            "a deadline is not passed at its second"
+        );
+        assert!(expired(&state).is_empty());
+        // b is signed; a and c pass their deadlines, one at a time.
+        assert!(state.expire_due(10 * DAY, 1));
+        assert_eq!(expired(&state), [a.as_str()]);
+        assert!(!state.expire_due(10 * DAY, 10));
+        assert_eq!(expired(&state), [a.clone(), c.clone()]);
+        assert!(!state.expire_due(20 * DAY, 10));
+        assert_eq!(expired(&state).len(), 2, "recorded once");
+        assert_eq!(
+            state.flow(&c, 20 * DAY).unwrap().status,
+            FlowStatus::Expired
+        );
+    }
+
+    #[test]
+    fn a_scan_without_quota_is_recorded() {
+        let world = World::default();
+        let mut state = State::new(&world);
+        state.quota_remaining = 0;
+        let code = QrCode::for_tests(crate::world::defaults::PERSON_TEMPLATE_ID, Some("dQ=="));
+        let id = code.id.clone();
+        state.add_qr_code(code);
+        let e = state
+            .scan(
+                &world,
+                &ScanRequest::new(&id, "张三", "13800009527"),
+                5,
+                crate::ids::resource_id,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "OperationDenied.NoQuota");
+        let last = state.events.since(1);
+        assert_eq!(last.len(), 1);
+        assert!(matches!(
+            &last[0].kind,
+            EventKind::ScanRefusedNoQuota { qr_code_id, user_data, .. }
+                if *qr_code_id == id && user_data.as_deref() == Some("dQ==")
+        ));
+    }
 
     #[test]
     fn resident_ids() {

@@ -30,6 +30,21 @@
 //! defaults to the empty string, `signing_order` to `unordered`, the flags
 //! to `false` and `signers` to `true`. Unknown keys are refused. An error
 //! names the file, line and column and what was expected there.
+//!
+//! An optional `[callbacks]` table configures the callbacks the emulator
+//! posts (see [`crate::callbacks`]); only `url` is required:
+//!
+//! ```toml
+//! [callbacks]
+//! url = "http://127.0.0.1:9000/ess/callback"
+//! key = "0123456789abcdef0123456789abcdef"  # 32 bytes: bodies are encrypted
+//! token = "signature-token"                 # bodies are signed
+//! encrypted_form = "wrapped"                # or "bare"
+//! max_attempts = 5
+//! retry_backoff_ms = 250
+//! timeout_ms = 5000
+//! allow_non_loopback = false
+//! ```
 
 use std::collections::HashSet;
 use std::fmt;
@@ -38,6 +53,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::callbacks::{self, CallbackConfig, CallbackConfigError};
 
 /// The ids and values of the default world and the default credentials.
 ///
@@ -296,7 +313,8 @@ impl Organization {
     }
 }
 
-/// The declared world: one organization and its templates.
+/// The declared world: one organization, its templates, and where its
+/// callbacks go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct World {
@@ -304,6 +322,12 @@ pub struct World {
     pub organization: Organization,
     /// Its templates.
     pub templates: Vec<Template>,
+    /// The organization's callback configuration, if any (the `[callbacks]`
+    /// table of a world file). [`EmulatorBuilder::callbacks`] takes
+    /// precedence over it.
+    ///
+    /// [`EmulatorBuilder::callbacks`]: crate::EmulatorBuilder::callbacks
+    pub callbacks: Option<CallbackConfig>,
 }
 
 impl Default for World {
@@ -342,7 +366,14 @@ impl World {
         Self {
             organization,
             templates: Vec::new(),
+            callbacks: None,
         }
+    }
+
+    /// Sets the callback configuration.
+    pub fn with_callbacks(mut self, config: CallbackConfig) -> Self {
+        self.callbacks = Some(config);
+        self
     }
 
     /// Adds a template.
@@ -362,9 +393,15 @@ impl World {
     }
 
     /// Checks the rules a world file is held to: ids of 32 letters and
-    /// digits, no duplicates, and person-only templates without a company
-    /// signing order or silent company signature.
+    /// digits, no duplicates, person-only templates without a company
+    /// signing order or silent company signature, and a valid callback
+    /// configuration ([`CallbackConfig::check`]).
     pub fn check(&self) -> Result<(), WorldError> {
+        if let Some(config) = &self.callbacks {
+            config.check().map_err(|e| WorldError::Rule {
+                message: format!("callbacks: {e}"),
+            })?;
+        }
         let rule = |message: String| Err(WorldError::Rule { message });
         if let Err(m) = check_id(&self.organization.id) {
             return rule(format!("organization.id {m}"));
@@ -474,6 +511,17 @@ impl World {
                 signers: t.signers,
             });
         }
+        let callbacks = match file.callbacks {
+            None => None,
+            Some(c) => {
+                let span = c.span();
+                Some(
+                    c.into_inner()
+                        .into_config(span)
+                        .map_err(|(span, m)| at(span, m))?,
+                )
+            }
+        };
         Ok(World {
             organization: Organization {
                 id: org_id,
@@ -482,11 +530,14 @@ impl World {
                 operators,
             },
             templates,
+            callbacks,
         })
     }
 
     /// The world as a TOML file, with comments, that
-    /// [`World::from_toml_str`] reads back unchanged.
+    /// [`World::from_toml_str`] reads back unchanged, except for the
+    /// callback key and token: they are never written out (a comment says
+    /// whether they are set).
     pub fn to_toml(&self) -> String {
         use std::fmt::Write;
         let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
@@ -529,6 +580,26 @@ impl World {
                 t.initiator_sign_components
             );
             let _ = writeln!(out, "signers = {}", t.signers);
+        }
+        if let Some(c) = &self.callbacks {
+            out.push_str("\n# Where the emulator posts callbacks.\n[callbacks]\n");
+            let _ = writeln!(out, "url = {}", q(&c.url));
+            let set = |s: &Option<String>| if s.is_some() { "set" } else { "not set" };
+            let _ = writeln!(
+                out,
+                "# key: {}; token: {} (never written out)",
+                set(&c.key),
+                set(&c.token)
+            );
+            let _ = writeln!(out, "encrypted_form = {}", q(callbacks::form_name(c.form)));
+            let _ = writeln!(out, "max_attempts = {}", c.max_attempts);
+            let _ = writeln!(
+                out,
+                "retry_backoff_ms = {}",
+                callbacks::millis(c.retry_backoff)
+            );
+            let _ = writeln!(out, "timeout_ms = {}", callbacks::millis(c.timeout));
+            let _ = writeln!(out, "allow_non_loopback = {}", c.allow_non_loopback);
         }
         out
     }
@@ -636,6 +707,84 @@ struct FileWorld {
     organization: Spanned<FileOrganization>,
     #[serde(default)]
     templates: Vec<FileTemplate>,
+    #[serde(default)]
+    callbacks: Option<Spanned<FileCallbacks>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCallbacks {
+    url: Spanned<String>,
+    #[serde(default)]
+    key: Option<Spanned<String>>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    encrypted_form: Option<FileForm>,
+    #[serde(default)]
+    max_attempts: Option<Spanned<u32>>,
+    #[serde(default)]
+    retry_backoff_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    timeout_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    allow_non_loopback: bool,
+}
+
+#[derive(Deserialize)]
+enum FileForm {
+    #[serde(rename = "wrapped")]
+    Wrapped,
+    #[serde(rename = "bare")]
+    Bare,
+}
+
+impl FileCallbacks {
+    /// The configuration, or the span to blame and what is wrong (the
+    /// table's, `table`, when no key is to blame). Secrets never appear in
+    /// the message.
+    fn into_config(
+        self,
+        table: Range<usize>,
+    ) -> Result<CallbackConfig, (Option<Range<usize>>, String)> {
+        let c = self;
+        let mut config = CallbackConfig::new(c.url.get_ref().clone());
+        config.key = c.key.as_ref().map(|k| k.get_ref().clone());
+        config.token = c.token;
+        config.form = match c.encrypted_form {
+            Some(FileForm::Bare) => callbacks::EncryptedForm::Bare,
+            Some(FileForm::Wrapped) | None => callbacks::EncryptedForm::Wrapped,
+        };
+        if let Some(n) = &c.max_attempts {
+            config.max_attempts = *n.get_ref();
+        }
+        if let Some(ms) = &c.retry_backoff_ms {
+            config.retry_backoff = std::time::Duration::from_millis(*ms.get_ref());
+        }
+        if let Some(ms) = &c.timeout_ms {
+            config.timeout = std::time::Duration::from_millis(*ms.get_ref());
+        }
+        config.allow_non_loopback = c.allow_non_loopback;
+        match config.check() {
+            Ok(()) => Ok(config),
+            Err(e) => {
+                let span = match &e {
+                    CallbackConfigError::Url { .. } | CallbackConfigError::NotLoopback { .. } => {
+                        Some(c.url.span())
+                    }
+                    CallbackConfigError::KeyLength { .. } => c.key.as_ref().map(|k| k.span()),
+                    CallbackConfigError::MaxAttempts { .. } => {
+                        c.max_attempts.as_ref().map(|n| n.span())
+                    }
+                    CallbackConfigError::Backoff { .. } => {
+                        c.retry_backoff_ms.as_ref().map(|n| n.span())
+                    }
+                    CallbackConfigError::Timeout { .. } => c.timeout_ms.as_ref().map(|n| n.span()),
+                };
+                Err((span.or(Some(table)), e.to_string()))
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -751,6 +900,73 @@ mod tests {
                 .with_initiator_sign_components(false)
                 .qr_code_problem(),
             Some(TemplateProblem::InitiatorFillComponents)
+        );
+    }
+
+    #[test]
+    fn callbacks_tables() {
+        let org = "[organization]\nid = \"yDemuOrganization000000000000001\"\ncontract_quota = 1\n";
+        let parse = |table: &str| World::from_toml_str(&format!("{org}{table}"), "w.toml");
+        let world = parse(
+            "[callbacks]\nurl = \"http://127.0.0.1:9000/cb\"\nkey = \"0123456789abcdef0123456789abcdef\"\n\
+             token = \"tok\"\nencrypted_form = \"bare\"\nmax_attempts = 3\nretry_backoff_ms = 10\n",
+        )
+        .unwrap();
+        let c = world.callbacks.clone().unwrap();
+        assert_eq!(c.url, "http://127.0.0.1:9000/cb");
+        assert_eq!(c.token.as_deref(), Some("tok"));
+        assert_eq!(c.form, callbacks::EncryptedForm::Bare);
+        assert_eq!(c.max_attempts, 3);
+        assert_eq!(c.retry_backoff, std::time::Duration::from_millis(10));
+        assert_eq!(c.timeout, callbacks::DEFAULT_TIMEOUT);
+
+        // Written back without the secrets.
+        let text = world.to_toml();
+        assert!(
+            !text.contains("0123456789abcdef") && !text.contains("\"tok\""),
+            "{text}"
+        );
+        assert!(text.contains("# key: set; token: set"), "{text}");
+        let back = World::from_toml_str(&text, "back.toml").unwrap();
+        let mut expected = world.clone();
+        if let Some(c) = expected.callbacks.as_mut() {
+            c.key = None;
+            c.token = None;
+        }
+        assert_eq!(back, expected);
+
+        let err = |table: &str| parse(table).unwrap_err().to_string();
+        let e = err("[callbacks]\nurl = \"http://10.0.0.1/\"\n");
+        assert!(
+            e.starts_with("w.toml:5:7: ") && e.contains("not a loopback"),
+            "{e}"
+        );
+        let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nkey = \"secret-but-short\"\n");
+        assert!(
+            e.starts_with("w.toml:6:7: ") && e.contains("32 bytes"),
+            "{e}"
+        );
+        assert!(!e.contains("secret-but-short"), "{e}");
+        let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nmax_attempts = 0\n");
+        assert!(e.starts_with("w.toml:6:16: "), "{e}");
+        let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nencrypted_form = \"zip\"\n");
+        assert!(e.contains("wrapped"), "{e}");
+        let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nsecret = 1\n");
+        assert!(e.contains("unknown field"), "{e}");
+        let e = err("[callbacks]\nkey = \"x\"\n");
+        assert!(e.contains("url"), "{e}");
+        assert!(
+            parse("[callbacks]\nurl = \"http://10.0.0.1/\"\nallow_non_loopback = true\n").is_ok()
+        );
+
+        let rule = World::default()
+            .with_callbacks(CallbackConfig::new("https://127.0.0.1/"))
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            rule.contains("callbacks: ") && rule.contains("https"),
+            "{rule}"
         );
     }
 
