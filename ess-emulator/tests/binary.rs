@@ -19,6 +19,11 @@ fn command() -> Command {
         "ESS_EMULATOR_WORLD",
         "ESS_EMULATOR_SECRET_ID",
         "ESS_EMULATOR_SECRET_KEY",
+        "ESS_EMULATOR_CALLBACK_URL",
+        "ESS_EMULATOR_CALLBACK_KEY",
+        "ESS_EMULATOR_CALLBACK_TOKEN",
+        "ESS_EMULATOR_CALLBACK_FORM",
+        "ESS_EMULATOR_CALLBACK_ATTEMPTS",
     ] {
         c.env_remove(var);
     }
@@ -42,7 +47,19 @@ fn help_and_print_world() {
     let out = command().arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for option in ["--port", "--host", "--world", "--secret-id", "--secret-key"] {
+    for option in [
+        "--port",
+        "--host",
+        "--world",
+        "--secret-id",
+        "--secret-key",
+        "--callback-url",
+        "--callback-key",
+        "--callback-token",
+        "--callback-form",
+        "--callback-attempts",
+        "--callback-allow-non-loopback",
+    ] {
         assert!(help.contains(option), "{option}");
     }
     let out = command().arg("--print-world").output().unwrap();
