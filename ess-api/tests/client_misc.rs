@@ -204,6 +204,8 @@ async fn tracing_records_calls_without_secrets() {
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
+        // Plain text whatever features other crates turn on.
+        .with_ansi(false)
         .with_max_level(tracing::Level::TRACE)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(move || sink.clone())
