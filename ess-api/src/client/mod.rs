@@ -541,6 +541,20 @@ fn action_header(name: &'static str) -> Result<HeaderValue, ConstructionError> {
     Ok(HeaderValue::from_static(name))
 }
 
+/// The decoding a call applies to an answer read whole (`status`, `body`),
+/// for benchmarks and tests of the decode path. Not public API.
+#[doc(hidden)]
+pub fn __decode_response<A: Action>(
+    status: u16,
+    body: Bytes,
+) -> Result<Success<A>, SdkError<A::Error>> {
+    interpret::<A>(&RawResponse {
+        status,
+        server_time: None,
+        body,
+    })
+}
+
 /// Turns a response read whole into the output, a service error or a
 /// response error.
 fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Error>> {
