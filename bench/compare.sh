@@ -39,9 +39,11 @@ mkdir -p "$out"
 # Pinning: client and servers on separate CPUs when there are two.
 if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
     pin() { local cpu=$1; shift; taskset -c "$cpu" "$@"; }
+    server_pin=(taskset -c "$server_cpu")
     pinning="client on CPU $client_cpu, servers on CPU $server_cpu"
 else
     pin() { shift; "$@"; }
+    server_pin=()
     pinning="not pinned (taskset missing or a single CPU)"
 fi
 # Measurements talk to 127.0.0.1 only: no proxy from the environment.
@@ -95,9 +97,11 @@ cleanup() {
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-pin "$server_cpu" "$target/release/ess-bench-canned" --max-seconds 3600 >"$out/canned.out" 2>&1 &
+# Started as plain commands (not through a shell function), so that $! is
+# the server's own process id and the cleanup stops the server itself.
+"${server_pin[@]}" "$target/release/ess-bench-canned" --max-seconds 3600 >"$out/canned.out" 2>&1 &
 pids+=($!)
-pin "$server_cpu" "$target/release/ess-emulator" --port 0 --no-rate-limit --log error >"$out/emulator.out" 2>&1 &
+"${server_pin[@]}" "$target/release/ess-emulator" --port 0 --no-rate-limit --log error >"$out/emulator.out" 2>&1 &
 pids+=($!)
 wait_for() { # file prefix -> the URL printed after prefix
     local i
