@@ -73,6 +73,7 @@ mod control;
 mod error;
 pub mod events;
 pub mod faults;
+pub mod fuzzing;
 mod http;
 mod ids;
 pub mod qr;
