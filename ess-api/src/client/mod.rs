@@ -300,15 +300,20 @@ impl Client {
     /// A failure comes with the service's clock when the answer had a `Date`.
     async fn attempt<A: Action>(&self, prepared: &Prepared) -> Result<Success<A>, Failure<A>> {
         let inner = &*self.inner;
-        if let (Some(limiter), Some(limit)) = (&inner.limiter, A::RATE_LIMIT) {
-            let waited = limiter.acquire(A::NAME, limit).await;
-            if !waited.is_zero() {
-                tracing::debug!(
-                    waited_ms = waited.as_millis() as u64,
-                    "rate limiter delayed the attempt"
-                );
+        // Held until the attempt ends (the answer is read or the attempt failed).
+        let _slot = match (&inner.limiter, A::RATE_LIMIT) {
+            (Some(limiter), Some(limit)) => {
+                let (slot, waited) = limiter.acquire(A::NAME, limit).await;
+                if !waited.is_zero() {
+                    tracing::debug!(
+                        waited_ms = waited.as_millis() as u64,
+                        "rate limiter delayed the attempt"
+                    );
+                }
+                Some(slot)
             }
-        }
+            _ => None,
+        };
         let credentials = inner
             .credentials
             .provide_credentials()
