@@ -43,8 +43,14 @@ fn callback_round_trip(x: f64) -> Result<(), TestCaseError> {
     let mut data = Map::new();
     data.insert("Amount".into(), json!(x));
     let callback = Callback::new("m-1", CallbackEvent::MultiFlowSignQrCodeCost(data));
-    let encoder = CallbackEncoder::new().with_key(KEY).unwrap().with_token("t");
-    let decoder = CallbackDecoder::new().with_key(KEY).unwrap().with_token("t");
+    let encoder = CallbackEncoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token("t");
+    let decoder = CallbackDecoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token("t");
     let sent = encoder.encode(&callback).unwrap();
     let back = decoder.decode(&sent.body, sent.headers()).unwrap();
     prop_assert_eq!(&back, &callback);
@@ -95,7 +101,11 @@ fn callback_members_survive_the_encoder_and_decoder() {
 /// result and decoding that gave a different number.
 #[test]
 fn the_number_fuzzing_found() {
-    for text in ["1.7000006e44", "1.70000060000000003e+44", "17000006000000000000000000000000000000000000"] {
+    for text in [
+        "1.7000006e44",
+        "1.70000060000000003e+44",
+        "17000006000000000000000000000000000000000000",
+    ] {
         let x: f64 = text.parse().unwrap();
         let read: f64 = serde_json::from_str(text).unwrap();
         assert_eq!(read.to_bits(), x.to_bits(), "{text}");
