@@ -262,3 +262,151 @@ pub fn int_enum<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Err
         )),
     }
 }
+
+/// A structure decoded member by member, implemented by the generated
+/// response types: [`structure`] walks the JSON object and hands each
+/// member to [`field`](Structure::field) by its position in
+/// [`FIELDS`](Structure::FIELDS).
+///
+/// Members that are absent keep their [`Default`]; a member listed twice is
+/// an error (as with serde's derive); members not listed are skipped, or
+/// kept by [`unknown`](Structure::unknown) for types that keep them.
+pub trait Structure: Default {
+    /// The wire name of the structure, for error messages.
+    const NAME: &'static str;
+    /// The wire names of the members, in the order `field` numbers them.
+    const FIELDS: &'static [&'static str];
+    /// Whether [`unknown`](Structure::unknown) wants the members not listed.
+    const KEEPS_UNKNOWN: bool = false;
+
+    /// The position of a wire name in `FIELDS`.
+    fn index(key: &str) -> Option<usize>;
+
+    /// Decodes the value of member `index` into `self`.
+    fn field<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error>;
+
+    /// A member not in `FIELDS`: skipped unless the type keeps them.
+    fn unknown<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: String,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let _ = key;
+        map.next_value::<de::IgnoredAny>().map(drop)
+    }
+}
+
+/// Decodes a [`Structure`] from a JSON object.
+pub fn structure<'de, D: Deserializer<'de>, T: Structure>(d: D) -> Result<T, D::Error> {
+    d.deserialize_struct(T::NAME, T::FIELDS, StructVisitor::<T>(PhantomData))
+}
+
+struct StructVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Structure> Visitor<'de> for StructVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object ({})", T::NAME)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut out = T::default();
+        // Members seen so far, to refuse duplicates (the first 128 members).
+        let mut seen = 0u128;
+        while let Some(key) = map.next_key_seed(KeySeed::<T>(PhantomData))? {
+            match key {
+                Key::Known(i) => {
+                    if i < 128 {
+                        if seen & (1 << i) != 0 {
+                            return Err(de::Error::duplicate_field(T::FIELDS[i]));
+                        }
+                        seen |= 1 << i;
+                    }
+                    out.field(i, &mut map)?;
+                }
+                Key::Unknown(name) => out.unknown(name, &mut map)?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A member name: its position, or (for types that keep unknown members)
+/// the name itself.
+enum Key {
+    Known(usize),
+    Unknown(String),
+}
+
+struct KeySeed<T>(PhantomData<T>);
+
+impl<'de, T: Structure> de::DeserializeSeed<'de> for KeySeed<T> {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de, T: Structure> Visitor<'de> for KeySeed<T> {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(match T::index(v) {
+            Some(i) => Key::Known(i),
+            None if T::KEEPS_UNKNOWN => Key::Unknown(v.to_owned()),
+            None => Key::Unknown(String::new()),
+        })
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Key, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Ok(Key::Unknown(String::new())),
+        }
+    }
+}
+
+/// [`DeserializeSeed`](de::DeserializeSeed)s for the member functions
+/// above, so that a [`Structure`] can decode a member in place.
+macro_rules! seeds {
+    ($($(#[$doc:meta])* $seed:ident => $f:ident: $v:ty where [$($bound:tt)*];)*) => {$(
+        $(#[$doc])*
+        pub struct $seed<T>(PhantomData<T>);
+        impl<T> $seed<T> {
+            /// The seed.
+            #[inline]
+            pub const fn new() -> Self {
+                $seed(PhantomData)
+            }
+        }
+        impl<T> Default for $seed<T> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl<'de, T: $($bound)*> de::DeserializeSeed<'de> for $seed<T> {
+            type Value = $v;
+            #[inline]
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$v, D::Error> {
+                $f(d)
+            }
+        }
+    )*};
+}
+
+seeds! {
+    /// Decodes as [`req`].
+    Req => req: T where [Lenient];
+    /// Decodes as [`opt`].
+    Opt => opt: Option<T> where [Lenient];
+    /// Decodes as [`list`].
+    List => list: Vec<T> where [Lenient];
+    /// Decodes as [`opt_list`].
+    OptList => opt_list: Option<Vec<T>> where [Lenient];
+    /// Decodes as [`null_default`].
+    NullDefault => null_default: T where [Deserialize<'de> + Default];
+}

@@ -42,8 +42,9 @@ pub fn run(dir: &Path) -> Result<Generated, Diagnostics> {
 /// Entry point for a build script: generates `spec_dir` into
 /// `$OUT_DIR/<file_name>`, or prints every problem and fails the build.
 ///
-/// The file is rewritten only when its content changes, so an unchanged
-/// spec does not trigger a rebuild of the including crate.
+/// The root file includes one file per shared type and per action, written
+/// under `$OUT_DIR/<file stem>/` (see [`Generated::to_files`]). A file is
+/// rewritten only when its content changes.
 pub fn build_script(spec_dir: &Path, file_name: &str) {
     println!("cargo:rerun-if-changed={}", spec_dir.display());
     for sub in ["", "types", "actions"] {
@@ -61,10 +62,20 @@ pub fn build_script(spec_dir: &Path, file_name: &str) {
         Ok(generated) => {
             let out_dir =
                 std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo for build scripts");
-            let path = Path::new(&out_dir).join(file_name);
-            let text = generated.to_file();
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                if let Err(e) = std::fs::write(&path, text) {
+            let out_dir = Path::new(&out_dir);
+            // The parts go in a folder named after the root file.
+            let folder = Path::new(file_name)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("generated");
+            let base = format!("concat!(env!(\"OUT_DIR\"), \"/{folder}\")");
+            for (i, (rel, text)) in generated.to_files(file_name, &base).iter().enumerate() {
+                let path = if i == 0 {
+                    out_dir.join(rel)
+                } else {
+                    out_dir.join(folder).join(rel)
+                };
+                if let Err(e) = write_if_changed(&path, text) {
                     eprintln!("error: cannot write {}: {e}", path.display());
                     std::process::exit(1);
                 }
@@ -75,4 +86,14 @@ pub fn build_script(spec_dir: &Path, file_name: &str) {
             std::process::exit(1);
         }
     }
+}
+
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text)
 }

@@ -58,3 +58,68 @@ fn enumerations_keep_unknown_values() {
         Some(FlowCallbackStatus::Unknown(99))
     );
 }
+
+#[test]
+fn a_member_listed_twice_is_refused_and_named() {
+    let err = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
+        br#"{"RequestId": "a", "QrCode": null, "RequestId": "b"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("duplicate field `RequestId`"),
+        "{err}"
+    );
+    // Nested structures too, and unknown members may repeat.
+    let err = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
+        br#"{"QrCode": {"QrCodeId": "x", "QrCodeId": "y"}, "RequestId": "r"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("duplicate field `QrCodeId`"),
+        "{err}"
+    );
+    let out = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
+        br#"{"New": 1, "New": 2, "RequestId": "r"}"#,
+    )
+    .unwrap();
+    assert_eq!(out.request_id, "r");
+}
+
+#[test]
+fn member_names_are_compared_after_unescaping() {
+    // `\u0049` is `I`: the name is RequestId, whatever its spelling in JSON.
+    let out = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
+        br#"{"Request\u0049d": "r", "QrCode": {"QrCode\u0049d": "q"}}"#,
+    )
+    .unwrap();
+    assert_eq!(out.request_id, "r");
+    assert_eq!(out.qr_code.qr_code_id, "q");
+}
+
+#[test]
+fn a_structure_must_be_an_object() {
+    for body in [
+        r#"["r"]"#,
+        r#""RequestId""#,
+        "17",
+        r#"{"QrCode": ["q"], "RequestId": "r"}"#,
+        r#"{"QrCode": "q", "RequestId": "r"}"#,
+    ] {
+        let err = serde_json::from_str::<CreateMultiFlowSignQrCodeOutput>(body).unwrap_err();
+        assert!(err.to_string().contains("an object"), "{body}: {err}");
+    }
+}
+
+#[test]
+fn kept_members_are_exactly_the_unlisted_ones() {
+    let data: FlowStatusChangeData = serde_json::from_str(
+        r#"{"FlowId": "f", "Later": [1, {"a": null}], "Other\u00e9": "x", "FlowName": "n"}"#,
+    )
+    .unwrap();
+    assert_eq!(data.flow_id, "f");
+    assert_eq!(data.flow_name.as_deref(), Some("n"));
+    let mut kept: Vec<_> = data.extra.keys().cloned().collect();
+    kept.sort();
+    assert_eq!(kept, ["Later", "Otheré"]);
+    assert_eq!(data.extra["Later"], json!([1, {"a": null}]));
+}
