@@ -31,50 +31,62 @@ const OPERATION_DOC: &str =
 impl Generated {
     /// The whole source in one text, as `ess-codegen generate` prints it.
     pub fn to_file(&self) -> String {
-        let mut out = format!("{HEADER}\n{}\n{TYPES_DOC}pub mod types {{\n", self.service);
-        for (_, items) in &self.types {
-            indent_into(&mut out, items);
-        }
-        out.push_str(&format!("}}\n{OPERATION_DOC}pub mod operation {{\n"));
-        for (_, module) in &self.actions {
-            indent_into(&mut out, module);
-        }
-        out.push_str("}\n");
-        out
+        self.assemble(|out, _, _, text| indent_into(out, text))
     }
 
-    /// The same source as [`to_file`](Self::to_file), split into one file
-    /// per shared type and per action plus a root file that includes them:
-    /// `(relative path, content)`, the root first. `base` is the expression
-    /// of the directory the files are written to, as the including crate
-    /// spells it (for a build script, `env!("OUT_DIR")` followed by the
-    /// folder, for example `concat!(env!("OUT_DIR"), "/ess")`).
+    /// The same source as [`to_file`](Self::to_file), split into a root
+    /// file and one file per shared type and per action, which the root
+    /// includes: `(root, [(path relative to base, content)])`. `base` is the
+    /// expression of the directory the parts are written to, as the
+    /// including crate spells it (for a build script, `env!("OUT_DIR")`
+    /// followed by a folder, for example `concat!(env!("OUT_DIR"), "/ess")`).
     ///
     /// Compiled this way, editing one action changes one file: the
     /// compiler's incremental cache keeps what it knows of the others,
     /// whose positions no longer move.
-    pub fn to_files(&self, root: &str, base: &str) -> Vec<(String, String)> {
-        let include = |dir: &str, name: &str| {
-            format!("    include!(concat!({base}, \"/{dir}/{name}.rs\"));\n")
-        };
-        let mut root_text = format!("{HEADER}\n{}\n{TYPES_DOC}pub mod types {{\n", self.service);
-        for (name, _) in &self.types {
-            root_text.push_str(&include("types", name));
-        }
-        root_text.push_str(&format!("}}\n{OPERATION_DOC}pub mod operation {{\n"));
-        for (name, _) in &self.actions {
-            root_text.push_str(&include("operation", name));
-        }
-        root_text.push_str("}\n");
-        let mut files = vec![(root.to_owned(), root_text)];
-        for (dir, parts) in [("types", &self.types), ("operation", &self.actions)] {
+    pub fn to_files(&self, base: &str) -> (String, Vec<(String, String)>) {
+        let root = self.assemble(|out, dir, name, _| {
+            out.push_str(&format!(
+                "    include!(concat!({base}, \"/{dir}/{name}.rs\"));\n"
+            ));
+        });
+        let parts = self
+            .modules()
+            .into_iter()
+            .flat_map(|(_, module, parts)| {
+                parts.iter().map(move |(name, text)| {
+                    (format!("{module}/{name}.rs"), format!("{HEADER}\n{text}"))
+                })
+            })
+            .collect();
+        (root, parts)
+    }
+
+    /// The two modules, types first.
+    fn modules(&self) -> [Module<'_>; 2] {
+        [
+            (TYPES_DOC, "types", &self.types),
+            (OPERATION_DOC, "operation", &self.actions),
+        ]
+    }
+
+    /// The header, the service items and the two modules, with `part`
+    /// writing each type or action (module, name, code) inside its module.
+    fn assemble(&self, mut part: impl FnMut(&mut String, &str, &str, &str)) -> String {
+        let mut out = format!("{HEADER}\n{}\n", self.service);
+        for (doc, module, parts) in self.modules() {
+            out.push_str(&format!("{doc}pub mod {module} {{\n"));
             for (name, text) in parts {
-                files.push((format!("{dir}/{name}.rs"), format!("{HEADER}\n{text}")));
+                part(&mut out, module, name, text);
             }
+            out.push_str("}\n");
         }
-        files
+        out
     }
 }
+
+/// A module of the generated source: doc line, name, parts by name.
+type Module<'a> = (&'static str, &'static str, &'a [(String, String)]);
 
 fn indent_into(out: &mut String, text: &str) {
     for line in text.lines() {

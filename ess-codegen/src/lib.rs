@@ -69,13 +69,14 @@ pub fn build_script(spec_dir: &Path, file_name: &str) {
                 .and_then(|s| s.to_str())
                 .unwrap_or("generated");
             let base = format!("concat!(env!(\"OUT_DIR\"), \"/{folder}\")");
-            for (i, (rel, text)) in generated.to_files(file_name, &base).iter().enumerate() {
-                let path = if i == 0 {
-                    out_dir.join(rel)
-                } else {
-                    out_dir.join(folder).join(rel)
-                };
-                if let Err(e) = write_if_changed(&path, text) {
+            let (root, parts) = generated.to_files(&base);
+            let files = std::iter::once((out_dir.join(file_name), root)).chain(
+                parts
+                    .into_iter()
+                    .map(|(rel, text)| (out_dir.join(folder).join(rel), text)),
+            );
+            for (path, text) in files {
+                if let Err(e) = write_if_changed(&path, &text) {
                     eprintln!("error: cannot write {}: {e}", path.display());
                     std::process::exit(1);
                 }
