@@ -317,6 +317,13 @@ impl Faults {
         self.lock().iter().map(|a| a.fault.clone()).collect()
     }
 
+    pub(crate) fn applied(&self) -> Vec<(Fault, u64)> {
+        self.lock()
+            .iter()
+            .map(|a| (a.fault.clone(), a.applied))
+            .collect()
+    }
+
     /// The fault for the next API request, if any.
     pub(crate) fn pick(&self) -> Option<FaultKind> {
         let mut active = self.lock();

@@ -643,6 +643,12 @@ impl Emulator {
         self.shared.faults.active()
     }
 
+    /// The active faults, each with the number of API requests it was
+    /// applied to so far (what `GET /_emulator/faults` lists as `Applied`).
+    pub fn faults_applied(&self) -> Vec<(Fault, u64)> {
+        self.shared.faults.applied()
+    }
+
     /// Removes every fault.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();

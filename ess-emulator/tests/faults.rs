@@ -276,6 +276,18 @@ async fn the_control_endpoint_adds_lists_and_clears_faults() {
 
     let r = exchange(emu.addr(), &create_request(&emu)).await.response();
     assert_eq!(r.status, 502);
+    // The handle and the endpoint count the same requests.
+    let r = exchange(
+        emu.addr(),
+        &plain_request("GET", "/_emulator/faults", &host, ""),
+    )
+    .await
+    .response();
+    assert_eq!(r.json()["Response"]["Faults"][0]["Applied"], 1);
+    let applied = emu.faults_applied();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(applied[0].0.kind, FaultKind::HttpStatus(502));
+    assert_eq!(applied[0].1, 1);
     let r = exchange(
         emu.addr(),
         &plain_request("DELETE", "/_emulator/faults", &host, ""),

@@ -23,8 +23,6 @@ use ess_api::operation::create_multi_flow_sign_qr_code::{
 use ess_api::types::UserInfo;
 use ess_api::{Client, SdkError};
 use ess_emulator::{defaults, Emulator, Fault, FaultKind};
-use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Total attempts per call of the client's default policy.
 const ATTEMPTS: u64 = 3;
@@ -89,27 +87,11 @@ async fn timed<T>(limit: Duration, call: impl Future<Output = T>) -> (T, Duratio
     (out, started.elapsed())
 }
 
-/// `(Kind, Applied)` of every active fault, read from the emulator.
-async fn applied(emu: &Emulator) -> Vec<(String, u64)> {
-    let mut stream = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
-    stream
-        .write_all(b"GET /_emulator/faults HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    let json: Value = serde_json::from_slice(&raw[split..]).unwrap();
-    json["Response"]["Faults"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["Kind"].as_str().unwrap().to_owned(),
-                f["Applied"].as_u64().unwrap(),
-            )
-        })
+/// `(kind, requests applied to)` of every active fault.
+fn applied(emu: &Emulator) -> Vec<(&'static str, u64)> {
+    emu.faults_applied()
+        .into_iter()
+        .map(|(f, n)| (f.kind.name(), n))
         .collect()
 }
 
@@ -125,8 +107,8 @@ fn counter() -> Fault {
 
 /// Requests that reached the emulator while only `always(..)` faults (or
 /// the counter) were active.
-async fn requests(emu: &Emulator) -> u64 {
-    applied(emu).await.iter().map(|(_, n)| n).sum()
+fn requests(emu: &Emulator) -> u64 {
+    applied(emu).iter().map(|(_, n)| n).sum()
 }
 
 /// Creates a QR code to cancel; its id.
@@ -134,11 +116,28 @@ async fn with_code(client: &Client) -> String {
     create(client).await.unwrap().qr_code.qr_code_id
 }
 
+/// Two attempts of a cancel meet `kind`, the third succeeds: the
+/// idempotent action is retried through the fault.
+async fn cancel_succeeds_after_two_failures(
+    emu: &Emulator,
+    client: &Client,
+    id: &str,
+    kind: FaultKind,
+) {
+    emu.inject_fault(Fault::next(kind, 2)).unwrap();
+    emu.inject_fault(counter()).unwrap();
+    timed(Duration::from_secs(3), cancel(client, id))
+        .await
+        .0
+        .unwrap();
+    assert_eq!(applied(emu), vec![("latency", 1)]);
+}
+
 /// Checks a failing create: the emulator saw exactly one attempt, and
 /// `created` codes exist (1 when the fault lets the request be handled).
 async fn one_attempt_no_duplicate(emu: &Emulator, created: usize) {
     assert_eq!(
-        requests(emu).await,
+        requests(emu),
         1,
         "a create is never repeated after an ambiguous failure"
     );
@@ -168,18 +167,11 @@ async fn server_error_pages() {
             .unwrap();
         let (e, _) = timed(Duration::from_secs(3), cancel(&client, &id)).await;
         assert_eq!(e.unwrap_err().http_status(), Some(status));
-        assert_eq!(requests(&emu).await, ATTEMPTS);
+        assert_eq!(requests(&emu), ATTEMPTS);
 
         // Two failures, then the third attempt succeeds.
         emu.clear_faults();
-        emu.inject_fault(Fault::next(FaultKind::HttpStatus(status), 2))
-            .unwrap();
-        emu.inject_fault(counter()).unwrap();
-        timed(Duration::from_secs(3), cancel(&client, &id))
-            .await
-            .0
-            .unwrap();
-        assert_eq!(applied(&emu).await, vec![("latency".to_owned(), 1)]);
+        cancel_succeeds_after_two_failures(&emu, &client, &id, FaultKind::HttpStatus(status)).await;
         emu.shutdown().await;
     }
 }
@@ -207,7 +199,7 @@ async fn connection_reset_before_the_request_is_read() {
         .unwrap();
     let (e, _) = timed(Duration::from_secs(3), cancel(&client, &id)).await;
     assert!(e.unwrap_err().as_dispatch_error().is_some());
-    assert_eq!(requests(&emu).await, ATTEMPTS);
+    assert_eq!(requests(&emu), ATTEMPTS);
     emu.shutdown().await;
 }
 
@@ -226,14 +218,7 @@ async fn connection_reset_after_the_request_is_handled() {
 
     emu.clear_faults();
     let id = emu.qr_codes()[0].qr_code_id.clone();
-    emu.inject_fault(Fault::next(FaultKind::ResetAfterRead, 2))
-        .unwrap();
-    emu.inject_fault(counter()).unwrap();
-    timed(Duration::from_secs(3), cancel(&client, &id))
-        .await
-        .0
-        .unwrap();
-    assert_eq!(applied(&emu).await, vec![("latency".to_owned(), 1)]);
+    cancel_succeeds_after_two_failures(&emu, &client, &id, FaultKind::ResetAfterRead).await;
     emu.shutdown().await;
 }
 
@@ -262,7 +247,7 @@ async fn slow_headers_and_slow_body() {
             took >= TIMEOUT && took < TIMEOUT + Duration::from_millis(500),
             "{took:?}"
         );
-        assert_eq!(requests(&emu).await, 1);
+        assert_eq!(requests(&emu), 1);
         assert_eq!(emu.qr_codes().len(), 2);
 
         // ... and after every attempt for a cancel.
@@ -271,7 +256,7 @@ async fn slow_headers_and_slow_body() {
         emu.inject_fault(always(slow(TIMEOUT * 3))).unwrap();
         let (e, took) = timed(Duration::from_secs(5), cancel(&client, &id)).await;
         assert!(e.unwrap_err().as_timeout_error().is_some());
-        assert_eq!(requests(&emu).await, ATTEMPTS);
+        assert_eq!(requests(&emu), ATTEMPTS);
         assert!(took < TIMEOUT * 3 + Duration::from_millis(500), "{took:?}");
         emu.shutdown().await;
     }
@@ -292,14 +277,7 @@ async fn truncated_body() {
 
     emu.clear_faults();
     let id = emu.qr_codes()[0].qr_code_id.clone();
-    emu.inject_fault(Fault::next(FaultKind::TruncatedBody, 2))
-        .unwrap();
-    emu.inject_fault(counter()).unwrap();
-    timed(Duration::from_secs(3), cancel(&client, &id))
-        .await
-        .0
-        .unwrap();
-    assert_eq!(applied(&emu).await, vec![("latency".to_owned(), 1)]);
+    cancel_succeeds_after_two_failures(&emu, &client, &id, FaultKind::TruncatedBody).await;
     emu.shutdown().await;
 }
 
@@ -332,7 +310,7 @@ async fn oversized_body_is_refused_without_reading_it() {
         .unwrap();
     let (e, _) = timed(Duration::from_secs(3), cancel(&client, &id)).await;
     assert!(e.unwrap_err().as_response_error().is_some());
-    assert_eq!(requests(&emu).await, 1);
+    assert_eq!(requests(&emu), 1);
     emu.shutdown().await;
 }
 
@@ -354,11 +332,7 @@ async fn non_json_body() {
     emu.inject_fault(always(FaultKind::NonJsonBody)).unwrap();
     let (e, _) = timed(Duration::from_secs(3), cancel(&client, &id)).await;
     assert!(e.unwrap_err().as_response_error().is_some());
-    assert_eq!(
-        requests(&emu).await,
-        1,
-        "a page that is not JSON is not retried"
-    );
+    assert_eq!(requests(&emu), 1, "a page that is not JSON is not retried");
     emu.shutdown().await;
 }
 
@@ -390,7 +364,7 @@ async fn throttling_storm() {
     assert_eq!(e.code(), Some("RequestLimitExceeded"));
     assert!(e.request_id().is_some());
     assert_eq!(
-        requests(&emu).await,
+        requests(&emu),
         ATTEMPTS,
         "throttling is retried, even for a create"
     );
@@ -404,7 +378,7 @@ async fn throttling_storm() {
     emu.inject_fault(counter()).unwrap();
     let (out, _) = timed(Duration::from_secs(3), create(&client)).await;
     let out = out.unwrap();
-    assert_eq!(applied(&emu).await, vec![("latency".to_owned(), 1)]);
+    assert_eq!(applied(&emu), vec![("latency", 1)]);
     let codes = emu.qr_codes();
     assert_eq!(codes.len(), 1, "no duplicate");
     assert_eq!(codes[0].qr_code_id, out.qr_code.qr_code_id);
@@ -444,7 +418,7 @@ async fn a_thousand_concurrent_calls_stay_under_the_services_rate_limit() {
     .await;
     assert_eq!(throttled, 0, "answered RequestLimitExceeded");
     assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(requests(&emu).await, CALLS as u64, "one request per call");
+    assert_eq!(requests(&emu), CALLS as u64, "one request per call");
     assert_eq!(emu.qr_codes().len(), CALLS);
     // 300 per second: the last 100 start after 3 s.
     let elapsed = started.elapsed();
