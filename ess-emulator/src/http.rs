@@ -288,6 +288,17 @@ enum Next {
     Reset,
 }
 
+impl Next {
+    /// What follows an answer, as the request asked.
+    fn after(keep_alive: bool) -> Self {
+        if keep_alive {
+            Next::KeepAlive
+        } else {
+            Next::Close
+        }
+    }
+}
+
 /// The declared body length, or the reply that refuses the request.
 fn body_length(head: &Head, limit: usize) -> Result<usize, Reply> {
     if head.header("transfer-encoding").is_some() {
@@ -322,21 +333,20 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
     let len = match body_length(&head, MAX_BODY) {
         Ok(len) => len,
         Err(reply) if reply.status == 413 => {
-            let request_id = ids::request_id();
             let error = ApiError::new(
                 "RequestSizeLimitExceeded",
                 format!("the request body is larger than {MAX_BODY} bytes"),
             );
-            log_api(
+            return answer_error(
+                shared,
+                conn,
                 &action_header,
-                error.code(),
                 started,
-                &request_id,
                 fault_name,
-            );
-            let reply = Reply::json(&envelope(Err(error), &request_id));
-            let _ = conn.write_reply(&reply, false, shared.clock.now()).await;
-            return Next::Close;
+                error,
+                false,
+            )
+            .await;
         }
         Err(reply) => {
             let _ = conn.write_reply(&reply, false, shared.clock.now()).await;
@@ -363,11 +373,7 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
             let _ = conn
                 .write_reply(&Reply::text(*status, page), keep_alive, shared.clock.now())
                 .await;
-            return if keep_alive {
-                Next::KeepAlive
-            } else {
-                Next::Close
-            };
+            return Next::after(keep_alive);
         }
         Some(FaultKind::NonJsonBody) => {
             log_api(&action_header, "non-JSON page", started, "", fault_name);
@@ -379,34 +385,23 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
             let _ = conn
                 .write_reply(&reply, keep_alive, shared.clock.now())
                 .await;
-            return if keep_alive {
-                Next::KeepAlive
-            } else {
-                Next::Close
-            };
+            return Next::after(keep_alive);
         }
         Some(FaultKind::ThrottlingStorm) => {
-            let request_id = ids::request_id();
             let error = ApiError::new(
                 "RequestLimitExceeded",
                 "too many requests (injected throttling storm)",
             );
-            log_api(
+            return answer_error(
+                shared,
+                conn,
                 &action_header,
-                error.code(),
                 started,
-                &request_id,
                 fault_name,
-            );
-            let reply = Reply::json(&envelope(Err(error), &request_id));
-            let _ = conn
-                .write_reply(&reply, keep_alive, shared.clock.now())
-                .await;
-            return if keep_alive {
-                Next::KeepAlive
-            } else {
-                Next::Close
-            };
+                error,
+                keep_alive,
+            )
+            .await;
         }
         _ => {}
     }
@@ -416,6 +411,27 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
     log_api(&action_header, &code, started, &request_id, fault_name);
     let json = serde_json::to_vec(&envelope(answer, &request_id)).unwrap_or_default();
     deliver(shared, conn, json, fault, keep_alive).await
+}
+
+/// Answers an API request with a service error in the usual envelope, and
+/// logs it with the action header, when the request arrived and the fault
+/// applied.
+async fn answer_error(
+    shared: &Shared,
+    conn: &mut Conn,
+    action: &str,
+    started: Instant,
+    fault: &str,
+    error: ApiError,
+    keep_alive: bool,
+) -> Next {
+    let request_id = ids::request_id();
+    log_api(action, error.code(), started, &request_id, fault);
+    let reply = Reply::json(&envelope(Err(error), &request_id));
+    let _ = conn
+        .write_reply(&reply, keep_alive, shared.clock.now())
+        .await;
+    Next::after(keep_alive)
 }
 
 fn log_api(action: &str, code: &str, started: Instant, request_id: &str, fault: &str) {
@@ -535,11 +551,7 @@ async fn deliver(
 ) -> Next {
     let now = shared.clock.now();
     let content_type = "application/json; charset=utf-8";
-    let after = if keep_alive {
-        Next::KeepAlive
-    } else {
-        Next::Close
-    };
+    let after = Next::after(keep_alive);
     let written = match fault {
         Some(FaultKind::ResetAfterRead) => return Next::Reset,
         Some(FaultKind::SlowHeaders(total)) => {
