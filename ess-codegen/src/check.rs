@@ -602,6 +602,35 @@ impl<'a> Checker<'a> {
         let is_string = prim == Some(Prim::String);
         let is_number = prim.is_some_and(|p| p.is_int() || p == Prim::Float);
 
+        // Rules marked as read from the official prose must exist.
+        for rule in &m.extracted {
+            let present = match rule.get_ref().as_str() {
+                "default" => Some(m.default.is_some()),
+                "min_chars" => Some(m.min_chars.is_some()),
+                "max_chars" => Some(m.max_chars.is_some()),
+                "min" => Some(m.min.is_some()),
+                "max" => Some(m.max.is_some()),
+                "values" => Some(m.values.is_some()),
+                "min_items" => Some(m.min_items.is_some()),
+                "max_items" => Some(m.max_items.is_some()),
+                "format" => Some(m.format.is_some()),
+                _ => None,
+            };
+            match present {
+                None => self.err(
+                    loc(file, rule),
+                    format!("`{}` is not a rule key", rule.get_ref()),
+                    "one of default, min_chars, max_chars, min, max, values, min_items, max_items, format",
+                ),
+                Some(false) => self.err(
+                    loc(file, rule),
+                    format!("rule `{}` is marked extracted but not set", rule.get_ref()),
+                    "the rule key set on this member, or the mark removed",
+                ),
+                Some(true) => {}
+            }
+        }
+
         if let (Place::Output, Some(d)) = (place, &m.default) {
             self.err(
                 loc(file, d),

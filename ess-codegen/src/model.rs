@@ -184,6 +184,11 @@ pub struct Member {
     pub sensitive: bool,
     /// Rust field name, when the derived one cannot be used.
     pub rust_name: Option<Sp<String>>,
+    /// The rule keys of this member (`max_chars`, `values`, `default`, ...)
+    /// that were read from the official description's prose rather than its
+    /// typed facts, so that a maintainer can audit them.
+    #[serde(default)]
+    pub extracted: Vec<Sp<String>>,
 }
 
 /// The primitive member types.
@@ -253,10 +258,7 @@ impl Spec {
 
     /// The catalogue entry for `code`.
     pub fn find_error(&self, code: &str) -> Option<&ErrorCode> {
-        self.errors
-            .binary_search_by(|e| e.code.get_ref().as_str().cmp(code))
-            .ok()
-            .map(|i| &self.errors[i])
+        self.errors.iter().find(|e| e.code.get_ref() == code)
     }
 }
 
