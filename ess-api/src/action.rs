@@ -14,6 +14,12 @@ pub trait Action: serde::Serialize + Validate + Clone + Send + Sync + 'static {
     /// The service's documented rate limit for this action, in requests per
     /// second, when one is documented.
     const RATE_LIMIT: Option<u32>;
+    /// The host serving this action in production, when it is not the
+    /// service's main host (`UploadFiles` is served at `file.ess.tencent.cn`).
+    const HOST: Option<&'static str> = None;
+    /// The host serving this action in the service's integration-test
+    /// environment, when it is not the environment's main host.
+    const TEST_HOST: Option<&'static str> = None;
     /// The successful response (the contents of `Response`).
     type Output: serde::de::DeserializeOwned + Send + 'static;
     /// The typed error for the codes this action documents.

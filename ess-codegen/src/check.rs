@@ -86,7 +86,29 @@ impl<'a> Checker<'a> {
                 "a host name such as \"ess.tencentcloudapi.com\"",
             );
         }
+        if let Some(t) = &s.test_endpoint {
+            self.host(file, t, "test endpoint");
+        }
         self.code_list(file, &s.common_errors, "common error");
+    }
+
+    /// Checks that `h` is a bare host name.
+    fn host(&mut self, file: FileId, h: &Sp<String>, what: &str) {
+        let v = h.get_ref();
+        let ok = !v.is_empty()
+            && v.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        if !ok {
+            self.err(
+                loc(file, h),
+                format!("invalid {what} `{v}`"),
+                "a lower-case host name such as \"file.ess.tencent.cn\"",
+            );
+        }
     }
 
     /// Checks that each code is in the catalogue and listed once.
@@ -143,6 +165,13 @@ impl<'a> Checker<'a> {
                 continue;
             }
             codes.insert(code, at.clone());
+            if e.doc.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                self.err(
+                    at.clone(),
+                    format!("error code `{code}` has no doc"),
+                    "`doc = \"...\"`: what the code means for a caller, in this project's words",
+                );
+            }
             let variant = naming::code_variant(code);
             if let Some((other, first)) = variants.get(&variant) {
                 let note = self.first_defined(first);
@@ -500,6 +529,18 @@ impl<'a> Checker<'a> {
                         "a positive number of requests per second",
                     );
                 }
+            }
+            for (h, what) in [(&a.host, "host"), (&a.test_host, "test host")] {
+                if let Some(h) = h {
+                    self.host(a.file, h, what);
+                }
+            }
+            if let (Some(t), None) = (&a.test_host, &a.host) {
+                self.err(
+                    loc(a.file, t),
+                    "a test host without a production host",
+                    "`host` set as well, or no `test_host`",
+                );
             }
             self.code_list(a.file, &a.errors, "error code");
             self.members(a.file, &a.input, Place::Input);

@@ -187,6 +187,11 @@ impl<'a> Emitter<'a> {
         );
         let svc_doc = format!("Facts about the {title} API that every request needs.");
         let url = format!("https://{endpoint}");
+        let test_endpoint = s
+            .test_endpoint
+            .as_ref()
+            .map(|t| t.get_ref().as_str())
+            .unwrap_or(endpoint);
         let actions: Vec<&str> = self
             .spec
             .actions
@@ -194,6 +199,19 @@ impl<'a> Emitter<'a> {
             .map(|a| a.name.get_ref().as_str())
             .collect();
         let svc_doc = docs(&svc_doc);
+        let mut hosts: Vec<(&str, &str)> = self
+            .spec
+            .actions
+            .iter()
+            .filter_map(|a| {
+                let h = a.host.as_ref()?.get_ref().as_str();
+                let t = a.test_host.as_ref().map_or(h, |t| t.get_ref().as_str());
+                Some((h, t))
+            })
+            .collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        let hosts = hosts.iter().map(|(h, t)| quote!((#h, #t)));
         quote! {
             #svc_doc
             pub mod service {
@@ -205,6 +223,11 @@ impl<'a> Emitter<'a> {
                 pub const ENDPOINT: &str = #endpoint;
                 /// Default endpoint URL (HTTPS on the default host).
                 pub const ENDPOINT_URL: &str = #url;
+                /// Host of the service's integration-test environment.
+                pub const TEST_ENDPOINT: &str = #test_endpoint;
+                /// The hosts that serve particular actions, as (production,
+                /// integration test) pairs.
+                pub const ACTION_HOSTS: &[(&str, &str)] = &[#(#hosts),*];
                 /// Every action this SDK knows, by wire name.
                 pub const ACTIONS: &[&str] = &[#(#actions),*];
             }
@@ -216,9 +239,8 @@ impl<'a> Emitter<'a> {
         let variants = codes.iter().map(|code| {
             let entry = self.spec.find_error(code);
             let v = format_ident!("{}", naming::code_variant(code));
-            let doc = entry
-                .and_then(|e| e.doc.clone())
-                .unwrap_or_else(|| "The service answered this code.".to_string());
+            // Every catalogue entry has a doc (checked).
+            let doc = entry.and_then(|e| e.doc.clone()).unwrap_or_default();
             let doc = docs(&format!("`{code}`: {doc}"));
             let retry = entry
                 .and_then(|e| e.retry.as_ref())
@@ -891,6 +913,20 @@ impl<'a> Emitter<'a> {
             },
         );
 
+        let host_consts = match &a.host {
+            Some(h) => {
+                let h = h.get_ref();
+                let t = a.test_host.as_ref().map(|t| t.get_ref()).unwrap_or(h);
+                module_doc.push_str(&format!(
+                    "\n\nServed at `{h}` (integration-test environment: `{t}`), not at the service's main host."
+                ));
+                quote! {
+                    const HOST: ::core::option::Option<&'static str> = ::core::option::Option::Some(#h);
+                    const TEST_HOST: ::core::option::Option<&'static str> = ::core::option::Option::Some(#t);
+                }
+            }
+            None => quote!(),
+        };
         let idempotent = *a.idempotent.get_ref();
         let rate = match &a.rate_limit {
             Some(r) => {
@@ -963,6 +999,7 @@ impl<'a> Emitter<'a> {
                     const NAME: &'static str = #wire;
                     const IDEMPOTENT: bool = #idempotent;
                     const RATE_LIMIT: ::core::option::Option<u32> = #rate;
+                    #host_consts
                     type Output = #output;
                     type Error = #error;
                 }

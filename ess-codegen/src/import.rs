@@ -21,39 +21,80 @@ use serde_json::Value;
 
 use crate::naming;
 
-/// What an import did.
+/// What an import did, and every upstream change it saw that a maintainer
+/// must review. Entries name the spec file and, where there is one, the line
+/// (`spec/actions/X.toml:12: input MaxFlowNum ...`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportReport {
     /// Spec files written for the first time.
     pub created: Vec<PathBuf>,
-    /// Members appended to existing files, as `file: Member`.
+    /// Members appended to existing files, as `file: table Member`.
     pub added_members: Vec<String>,
-    /// Members the spec has but the description does not, as `file: Member`.
+    /// Members the spec has but the description does not, as `file:line: table Member`.
     pub disappeared: Vec<String>,
+    /// Members whose type, list-ness or required flag differs from the
+    /// description (the spec is left as it is).
+    pub changed: Vec<String>,
+    /// Actions and types the spec has but the description no longer does.
+    pub removed: Vec<String>,
+    /// Members the description disables that the spec does not mark deprecated.
+    pub newly_deprecated: Vec<String>,
+    /// Error codes appended to an action's `errors` list.
+    pub codes_added: Vec<String>,
+    /// Error codes an action lists that its documentation no longer does.
+    pub codes_removed: Vec<String>,
+    /// Actions, types and members that still have no `doc`.
+    pub undocumented: Vec<String>,
     /// Files already up to date.
     pub unchanged: usize,
+}
+
+impl ImportReport {
+    /// Whether the import saw anything a maintainer has to look at.
+    pub fn needs_review(&self) -> bool {
+        !(self.disappeared.is_empty()
+            && self.changed.is_empty()
+            && self.removed.is_empty()
+            && self.newly_deprecated.is_empty()
+            && self.codes_removed.is_empty())
+    }
 }
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for p in &self.created {
-            writeln!(f, "created  {}", p.display())?;
+            writeln!(f, "created     {}", p.display())?;
         }
-        for m in &self.added_members {
-            writeln!(f, "added    {m}")?;
-        }
-        for m in &self.disappeared {
-            writeln!(
-                f,
-                "missing  {m} (in the spec, not in the description: review)"
-            )?;
+        let sections: [(&str, &Vec<String>); 8] = [
+            ("added", &self.added_members),
+            ("code added", &self.codes_added),
+            ("missing", &self.disappeared),
+            ("changed", &self.changed),
+            ("removed", &self.removed),
+            ("deprecated", &self.newly_deprecated),
+            ("code gone", &self.codes_removed),
+            ("no doc", &self.undocumented),
+        ];
+        for (label, lines) in sections {
+            for line in lines {
+                writeln!(f, "{label:<11} {line}")?;
+            }
         }
         write!(
             f,
-            "{} files created, {} members added, {} members no longer described, {} files unchanged",
+            "{} files created, {} members added, {} members no longer described, \
+             {} members changed upstream, {} actions or types removed upstream, \
+             {} members newly deprecated, {} error codes added, {} error codes no longer documented, \
+             {} items without a doc, {} files unchanged",
             self.created.len(),
             self.added_members.len(),
             self.disappeared.len(),
+            self.changed.len(),
+            self.removed.len(),
+            self.newly_deprecated.len(),
+            self.codes_added.len(),
+            self.codes_removed.len(),
+            self.undocumented.len(),
             self.unchanged
         )
     }
@@ -141,6 +182,7 @@ pub fn import(api_json: &Path, spec_dir: &Path) -> Result<ImportReport, ImportEr
         })?;
     }
 
+    let enums = spec_enums(spec_dir);
     let io_objects: BTreeSet<&str> = api
         .actions
         .values()
@@ -159,7 +201,7 @@ pub fn import(api_json: &Path, spec_dir: &Path) -> Result<ImportReport, ImportEr
         let path = spec_dir.join("types").join(format!("{name}.toml"));
         let members: Vec<&ApiMember> = obj.members.iter().collect();
         let header = type_header(name, obj.usage.as_deref());
-        merge(&path, &header, "member", &members, side, &mut report)?;
+        merge(&path, &header, "member", &members, side, &enums, &mut report)?;
     }
 
     for (name, action) in &api.actions {
@@ -179,9 +221,288 @@ pub fn import(api_json: &Path, spec_dir: &Path) -> Result<ImportReport, ImportEr
             .iter()
             .filter(|m| m.name != "RequestId")
             .collect();
-        merge_action(&path, &header, &inputs, &outputs, &mut report)?;
+        merge_action(&path, &header, &inputs, &outputs, &enums, &mut report)?;
     }
+
+    // What the spec has and the description no longer does.
+    for (dir, what, described) in [
+        (
+            "types",
+            "type",
+            api.objects
+                .keys()
+                .filter(|n| !io_objects.contains(n.as_str()))
+                .map(String::as_str)
+                .collect::<BTreeSet<_>>(),
+        ),
+        (
+            "actions",
+            "action",
+            api.actions.keys().map(String::as_str).collect(),
+        ),
+    ] {
+        for path in toml_files(&spec_dir.join(dir)) {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            if !described.contains(stem.as_str()) && !HAND_MADE.contains(&stem.as_str()) {
+                report.removed.push(format!(
+                    "{}: {what} {stem} is no longer in the description",
+                    path.display()
+                ));
+            }
+        }
+    }
+    undocumented(spec_dir, &mut report);
     Ok(report)
+}
+
+/// Types the project defines that the description does not have (the
+/// callback events, and enumerations made from a member's values).
+const HAND_MADE: &[&str] = &[
+    "ApproverComponentLimitType",
+    "CallbackMessage",
+    "CallbackMsgType",
+    "FlowCallbackStatus",
+    "FlowDisplayType",
+    "FlowStatusChangeData",
+    "IdCardType",
+    "SignatureMethod",
+];
+
+/// Merges the documented error codes of each action (`action-errors.tsv`:
+/// a header line, then `action<TAB>code` rows) into the actions' `errors`
+/// lists: an action without a list gets one, new codes are appended to an
+/// existing list, and codes the documentation no longer gives are reported,
+/// not removed.
+pub fn import_errors(
+    tsv: &Path,
+    spec_dir: &Path,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let text = std::fs::read_to_string(tsv)
+        .map_err(|e| ImportError(format!("cannot read {}: {e}", tsv.display())))?;
+    let mut by_action: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((action, code)) = line.split_once('\t') else {
+            return Err(ImportError(format!(
+                "{}:{}: expected `action<TAB>code`",
+                tsv.display(),
+                i + 1
+            )));
+        };
+        let codes = by_action.entry(action.trim()).or_default();
+        if !codes.contains(&code.trim()) {
+            codes.push(code.trim());
+        }
+    }
+    for (action, codes) in by_action {
+        let path = spec_dir.join("actions").join(format!("{action}.toml"));
+        let display = path.display().to_string();
+        let existing = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                report.removed.push(format!(
+                    "{}:{}: codes of action {action}, which the spec does not have",
+                    tsv.display(),
+                    text.lines()
+                        .position(|l| l.starts_with(&format!("{action}\t")))
+                        .map_or(0, |p| p + 1)
+                ));
+                continue;
+            }
+            Err(e) => return Err(ImportError(format!("cannot read {display}: {e}"))),
+        };
+        let table: toml::Table = toml::from_str(&existing)
+            .map_err(|e| ImportError(format!("{display} is not valid TOML, fix it first: {e}")))?;
+        let have: Vec<String> = table
+            .get("errors")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let line_of = |code: &str| {
+            existing
+                .lines()
+                .position(|l| l.trim().trim_end_matches(',') == quote(code))
+                .map_or(String::new(), |p| format!(":{}", p + 1))
+        };
+        for code in &have {
+            if !codes.contains(&code.as_str()) {
+                report.codes_removed.push(format!(
+                    "{display}{}: {action} lists {code}, its documentation no longer does",
+                    line_of(code)
+                ));
+            }
+        }
+        let new: Vec<&str> = codes
+            .iter()
+            .copied()
+            .filter(|c| !have.iter().any(|h| h == c))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        for c in &new {
+            report.codes_added.push(format!("{display}: {action} {c}"));
+        }
+        let updated = if table.contains_key("errors") {
+            // Append before the list's closing bracket.
+            let start = existing
+                .find("\nerrors = [")
+                .map(|p| p + 1)
+                .or_else(|| existing.starts_with("errors = [").then_some(0))
+                .ok_or_else(|| {
+                    ImportError(format!(
+                        "{display}: write `errors = [` at the start of a line to let the import extend it"
+                    ))
+                })?;
+            let close = existing[start..]
+                .find(']')
+                .map(|p| start + p)
+                .ok_or_else(|| ImportError(format!("{display}: unterminated errors list")))?;
+            let mut head = existing[..close].trim_end().to_owned();
+            if !head.ends_with(',') && !head.ends_with('[') {
+                head.push(',');
+            }
+            let mut text = head;
+            text.push('\n');
+            for c in &new {
+                let _ = writeln!(text, "    {},", quote(c));
+            }
+            text.push_str(&existing[close..]);
+            text
+        } else {
+            let mut block = String::from("errors = [\n");
+            for c in &new {
+                let _ = writeln!(block, "    {},", quote(c));
+            }
+            block.push_str("]\n");
+            match existing.find("\n[[") {
+                Some(p) => format!("{}{block}{}", &existing[..p + 1], &existing[p + 1..]),
+                None => format!("{existing}{block}"),
+            }
+        };
+        write(&path, &updated)?;
+    }
+    Ok(())
+}
+
+/// The `.toml` files of `dir`, sorted.
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The enumerations of the spec (`kind = "enum"`), with their wire type: a
+/// member may use one where the description says a primitive.
+fn spec_enums(spec_dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for path in toml_files(&spec_dir.join("types")) {
+        let Ok(table) = std::fs::read_to_string(&path)
+            .map_err(|_| ())
+            .and_then(|t| toml::from_str::<toml::Table>(&t).map_err(|_| ()))
+        else {
+            continue;
+        };
+        if table.get("kind").and_then(|k| k.as_str()) == Some("enum") {
+            if let (Some(name), Some(repr)) = (
+                table.get("name").and_then(|n| n.as_str()),
+                table.get("type").and_then(|n| n.as_str()),
+            ) {
+                out.insert(name.to_owned(), repr.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Lists every action, type and member of the spec without a `doc`.
+fn undocumented(spec_dir: &Path, report: &mut ImportReport) {
+    for dir in ["types", "actions"] {
+        for path in toml_files(&spec_dir.join(dir)) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+                continue;
+            };
+            let display = path.display();
+            if !has_doc(&table) {
+                report.undocumented.push(format!("{display}:1: the file itself"));
+            }
+            for t in ["input", "output", "member", "value"] {
+                let lines = member_lines(&text, t);
+                for m in table
+                    .get(t)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(m) = m.as_table() else { continue };
+                    if has_doc(m) {
+                        continue;
+                    }
+                    let name = m
+                        .get("name")
+                        .or_else(|| m.get("value"))
+                        .map(|n| n.to_string().trim_matches('"').to_owned())
+                        .unwrap_or_default();
+                    let line = lines.get(&name).copied().unwrap_or(1);
+                    report
+                        .undocumented
+                        .push(format!("{display}:{line}: {t} {name}"));
+                }
+            }
+        }
+    }
+}
+
+fn has_doc(t: &toml::Table) -> bool {
+    t.get("doc")
+        .and_then(|d| d.as_str())
+        .is_some_and(|d| !d.trim().is_empty())
+}
+
+/// The line (1-based) of each `[[table]]` entry's `name = "..."` in `text`.
+fn member_lines(text: &str, table: &str) -> std::collections::HashMap<String, usize> {
+    let header = format!("[[{table}]]");
+    let mut out = std::collections::HashMap::new();
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            inside = l == header;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        for key in ["name", "value"] {
+            if let Some(rest) = l.strip_prefix(key) {
+                if let Some(v) = rest.trim_start().strip_prefix('=') {
+                    out.entry(v.trim().trim_matches('"').to_owned())
+                        .or_insert(i + 1);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn type_header(name: &str, usage: Option<&str>) -> String {
@@ -230,15 +551,18 @@ fn action_header(name: &str, action: &ApiAction) -> String {
 /// Actions whose names say they only read.
 const READ_ONLY_PREFIXES: &[&str] = &["Describe", "Get", "Query", "Verify", "List", "Check"];
 
-/// Wire names of the `[[table]]` entries already in `text`.
-fn existing_names(text: &str, table: &str) -> Result<Vec<String>, String> {
+/// The `[[table]]` entries already in `text`, by wire name.
+fn existing_members(text: &str, table: &str) -> Result<Vec<(String, toml::Table)>, String> {
     let value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
     Ok(value
         .get(table)
         .and_then(|v| v.as_array())
         .map(|a| {
             a.iter()
-                .filter_map(|m| m.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .filter_map(|m| {
+                    let t = m.as_table()?;
+                    Some((t.get("name")?.as_str()?.to_string(), t.clone()))
+                })
                 .collect()
         })
         .unwrap_or_default())
@@ -250,9 +574,10 @@ fn merge(
     table: &str,
     members: &[&ApiMember],
     side: Side,
+    enums: &std::collections::BTreeMap<String, String>,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    merge_tables(path, header, &[(table, members, side)], report)
+    merge_tables(path, header, &[(table, members, side)], enums, report)
 }
 
 fn merge_action(
@@ -260,6 +585,7 @@ fn merge_action(
     header: &str,
     inputs: &[&ApiMember],
     outputs: &[&ApiMember],
+    enums: &std::collections::BTreeMap<String, String>,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     merge_tables(
@@ -269,14 +595,84 @@ fn merge_action(
             ("input", inputs, Side::Input),
             ("output", outputs, Side::Output),
         ],
+        enums,
         report,
     )
+}
+
+/// The spec's type for a described member.
+fn spec_type(m: &ApiMember) -> String {
+    match m.member.as_str() {
+        "int" => "int64".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether the described member is required on its side.
+fn described_required(m: &ApiMember, side: Side) -> bool {
+    match side {
+        Side::Input | Side::Both => m.required,
+        Side::Output => m.output_required && !m.value_allowed_null,
+    }
+}
+
+/// Reports how an existing member differs from its description.
+#[allow(clippy::too_many_arguments)]
+fn compare_member(
+    at: &str,
+    table: &str,
+    have: &toml::Table,
+    m: &ApiMember,
+    side: Side,
+    enums: &std::collections::BTreeMap<String, String>,
+    report: &mut ImportReport,
+) {
+    let ty = have.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let described = spec_type(m);
+    // A member may use one of the spec's enumerations of the same wire type.
+    let same_type = ty == described || enums.get(ty).is_some_and(|repr| *repr == described);
+    if !same_type {
+        report.changed.push(format!(
+            "{at}: {table} {}: type `{ty}` here, `{described}` in the description",
+            m.name
+        ));
+    }
+    let list = have.get("list").and_then(|l| l.as_bool()).unwrap_or(false);
+    if list != (m.kind == "list") {
+        report.changed.push(format!(
+            "{at}: {table} {}: {} here, {} in the description",
+            m.name,
+            if list { "a list" } else { "not a list" },
+            if m.kind == "list" { "a list" } else { "not a list" },
+        ));
+    }
+    let required = have.get("required").and_then(|l| l.as_bool());
+    let wanted = described_required(m, side);
+    // An explicit `required = false` is a reviewed decision (a member the
+    // description calls always present that the service omits at times).
+    let reviewed = required == Some(false);
+    let required = required.unwrap_or(false);
+    if required != wanted && !reviewed {
+        report.changed.push(format!(
+            "{at}: {table} {}: {} here, {} in the description",
+            m.name,
+            if required { "required" } else { "optional" },
+            if wanted { "required" } else { "optional" },
+        ));
+    }
+    if m.disabled && !have.contains_key("deprecated") {
+        report.newly_deprecated.push(format!(
+            "{at}: {table} {}: disabled by the service; add `deprecated`",
+            m.name
+        ));
+    }
 }
 
 fn merge_tables(
     path: &Path,
     header: &str,
     tables: &[(&str, &[&ApiMember], Side)],
+    enums: &std::collections::BTreeMap<String, String>,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     let display = path.display().to_string();
@@ -297,19 +693,26 @@ fn merge_tables(
         Ok(existing) => {
             let mut appended = String::new();
             for (table, members, side) in tables {
-                let have = existing_names(&existing, table).map_err(|e| {
+                let have = existing_members(&existing, table).map_err(|e| {
                     ImportError(format!("{display} is not valid TOML, fix it first: {e}"))
                 })?;
+                let lines = member_lines(&existing, table);
+                let at = |name: &str| match lines.get(name) {
+                    Some(l) => format!("{display}:{l}"),
+                    None => display.clone(),
+                };
                 let described: BTreeSet<&str> = members.iter().map(|m| m.name.as_str()).collect();
-                for name in &have {
+                for (name, _) in &have {
                     if !described.contains(name.as_str()) {
                         report
                             .disappeared
-                            .push(format!("{display}: {table} {name}"));
+                            .push(format!("{}: {table} {name}", at(name)));
                     }
                 }
                 for m in *members {
-                    if !have.iter().any(|h| h == &m.name) {
+                    if let Some((_, spec)) = have.iter().find(|(h, _)| h == &m.name) {
+                        compare_member(&at(&m.name), table, spec, m, *side, enums, report);
+                    } else {
                         appended.push('\n');
                         appended.push_str(&member_toml(table, m, *side));
                         report
@@ -444,6 +847,11 @@ fn literal(raw: &str, ty: &str) -> Option<String> {
         },
         "string" => {
             let v = raw.trim_matches('"');
+            // "BLACK黑色": a value followed by its label, without a space.
+            let v = match v.find(|c: char| !c.is_ascii()) {
+                Some(cut) if cut > 0 => v[..cut].trim_end(),
+                _ => v,
+            };
             (!v.contains(char::is_whitespace) || v.is_empty()).then(|| quote(v))
         }
         _ => None,

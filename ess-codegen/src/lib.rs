@@ -16,6 +16,7 @@ pub mod import;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod review;
 
 use std::path::Path;
 

@@ -1,41 +1,37 @@
-//! `ess-codegen check <spec-dir>` and `ess-codegen generate <spec-dir>`.
+//! `ess-codegen check|generate|import|review`: the generator's command line.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: ess-codegen check <spec-dir>\n       ess-codegen generate <spec-dir>   (prints the generated Rust)\n       ess-codegen import <api.json> <spec-dir>   (adds what the service describes, keeps what is there)";
+const USAGE: &str = "\
+ess-codegen: the ESS spec's checker, generator and importer
+
+usage:
+  ess-codegen check <spec-dir>
+      list every mistake in the spec (file:line:col), or say it is sound
+  ess-codegen generate <spec-dir>
+      print the generated Rust
+  ess-codegen import <api.json> <spec-dir> [--errors <action-errors.tsv>]
+      add what the service's description has and the spec lacks, keep every
+      hand edit, and report what changed upstream (members added, removed,
+      retyped or made required; actions and types removed; codes added or
+      dropped; what still lacks a doc)
+  ess-codegen review <spec-dir>
+      print the rules read from the official prose (action or type, member,
+      rule), for auditing
+  ess-codegen --help
+      this text
+";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [cmd, api, dir] = args.as_slice() {
-        if cmd == "import" {
-            return match ess_codegen::import::import(Path::new(api), Path::new(dir)) {
-                Ok(report) => {
-                    println!("{report}");
-                    match ess_codegen::load_checked(Path::new(dir)) {
-                        Ok(_) => ExitCode::SUCCESS,
-                        Err(d) => {
-                            eprintln!("{d}");
-                            ExitCode::FAILURE
-                        }
-                    }
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["--help" | "-h" | "help"] => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
         }
-    }
-    let (cmd, dir) = match args.as_slice() {
-        [cmd, dir] => (cmd.as_str(), Path::new(dir)),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match cmd {
-        "check" => match ess_codegen::load_checked(dir) {
+        ["check", dir] => match ess_codegen::load_checked(Path::new(dir)) {
             Ok(spec) => {
                 println!(
                     "ok: {} actions, {} types, {} error codes",
@@ -50,7 +46,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        "generate" => match ess_codegen::run(dir) {
+        ["generate", dir] => match ess_codegen::run(Path::new(dir)) {
             Ok(g) => {
                 print!("{}", g.to_file());
                 ExitCode::SUCCESS
@@ -60,9 +56,53 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+        ["review", dir] => match ess_codegen::load_checked(Path::new(dir)) {
+            Ok(spec) => {
+                print!("{}", ess_codegen::review::extracted_rules(&spec));
+                ExitCode::SUCCESS
+            }
+            Err(d) => {
+                eprintln!("{d}");
+                ExitCode::FAILURE
+            }
+        },
+        ["import", api, dir, rest @ ..] => {
+            let errors = match rest {
+                [] => None,
+                ["--errors", tsv] => Some(Path::new(*tsv)),
+                _ => return usage(),
+            };
+            import(Path::new(api), Path::new(dir), errors)
+        }
+        _ => usage(),
+    }
+}
+
+fn usage() -> ExitCode {
+    eprint!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn import(api: &Path, dir: &Path, errors: Option<&Path>) -> ExitCode {
+    let mut report = match ess_codegen::import::import(api, dir) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(tsv) = errors {
+        if let Err(e) = ess_codegen::import::import_errors(tsv, dir, &mut report) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("{report}");
+    match ess_codegen::load_checked(dir) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(d) => {
+            eprintln!("{d}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Service {
     pub version: Sp<String>,
     /// Default host name.
     pub endpoint: Sp<String>,
+    /// Host name of the service's integration-test environment.
+    pub test_endpoint: Option<Sp<String>>,
     /// Codes every action can answer.
     #[serde(default)]
     pub common_errors: Vec<Sp<String>>,
@@ -125,6 +127,11 @@ pub struct ActionDef {
     pub idempotent: Sp<bool>,
     /// Set when the action should no longer be used (the reason).
     pub deprecated: Option<Sp<String>>,
+    /// Host serving this action in production, when not the service's.
+    pub host: Option<Sp<String>>,
+    /// Host serving this action in the integration-test environment, when
+    /// not the service's `test_endpoint`.
+    pub test_host: Option<Sp<String>>,
     /// Error codes the action documents (besides the service's common ones).
     #[serde(default)]
     pub errors: Vec<Sp<String>>,

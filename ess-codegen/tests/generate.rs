@@ -8,68 +8,55 @@ fn spec_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec"))
 }
 
-/// Actions whose generated code is kept as reviewed snapshots: the two
-/// hand-written QR-code actions, and imported actions that cover nested
-/// structures, floats, lists of structures, enumerations and deprecation.
-const SNAPSHOT_ACTIONS: &[&str] = &[
-    "CancelMultiFlowSignQRCode",
-    "CreateMultiFlowSignQRCode",
-    "CreateFlowByFiles",
-    "DescribeFlowInfo",
-];
+/// Asserts every `(name, code)` snapshot, then fails once with the list of
+/// those that differ, so one run writes every `.snap.new` to review (not
+/// only the first).
+fn assert_all(kind: &str, parts: &[(String, String)]) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(format!("snapshots/{kind}s"));
+    settings.set_prepend_module_to_snapshot(false);
+    let differ: Vec<&str> = settings.bind(|| {
+        parts
+            .iter()
+            .filter(|(name, code)| {
+                std::panic::catch_unwind(|| insta::assert_snapshot!(name.as_str(), code)).is_err()
+            })
+            .map(|(name, _)| name.as_str())
+            .collect()
+    });
+    assert!(
+        differ.is_empty(),
+        "generated code of {} {kind}(s) changed: {}\nreview with `cargo insta review` (or rerun with INSTA_UPDATE=always and read `git diff`)",
+        differ.len(),
+        differ.join(", ")
+    );
+}
 
-/// Shared types kept as snapshots: those of the QR-code actions and the
-/// callback payloads.
-const SNAPSHOT_TYPES: &[&str] = &[
-    "Agent",
-    "ApproverComponentLimitType",
-    "ApproverRestriction",
-    "CallbackMessage",
-    "CallbackMsgType",
-    "FlowCallbackStatus",
-    "FlowDisplayType",
-    "FlowStatusChangeData",
-    "IdCardType",
-    "SignQrCode",
-    "SignUrl",
-    "SignatureMethod",
-    "UserInfo",
-];
-
+/// Every action's generated module is a reviewed snapshot: a spec change
+/// shows its whole generated diff.
 #[test]
 fn generated_code_per_action() {
     let g = ess_codegen::run(spec_dir()).expect("the spec is valid");
-    for name in SNAPSHOT_ACTIONS {
-        let (_, code) = g
-            .actions
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("{name} is not generated"));
-        insta::assert_snapshot!(format!("action_{name}"), code);
-    }
+    assert_eq!(g.actions.len(), 157);
+    assert_all("action", &g.actions);
 }
 
+/// Every shared type's generated items are a reviewed snapshot.
 #[test]
 fn generated_shared_types() {
     let spec = ess_codegen::load_checked(spec_dir()).expect("the spec is valid");
     let generated = ess_codegen::emit::generate(&spec);
-    for name in SNAPSHOT_TYPES {
+    for (name, part) in &generated.types {
         let code = ess_codegen::emit::generate_type(&spec, name).expect("type exists");
-        insta::assert_snapshot!(format!("type_{name}"), code);
-        // The snapshotted item is what the types module holds.
-        let (_, part) = generated
-            .types
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("{name} not in the types module"));
         assert_eq!(part, &code, "{name} differs from the types module's part");
     }
+    assert_all("type", &generated.types);
 }
 
 #[test]
 fn generated_service_items() {
     let g = ess_codegen::run(spec_dir()).expect("the spec is valid");
-    insta::assert_snapshot!("service", g.service);
+    assert_all("service", &[("service".to_owned(), g.service)]);
 }
 
 #[test]

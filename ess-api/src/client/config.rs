@@ -17,6 +17,10 @@ pub const DEFAULT_ENDPOINT: &str = crate::service::ENDPOINT_URL;
 /// without an explicit [`Config::with_endpoint`], for example
 /// `http://127.0.0.1:8080` to point an application at a local test server.
 pub const ENV_ENDPOINT: &str = "TENCENTCLOUD_ESS_ENDPOINT";
+/// Environment variable that chooses the [`Environment`] of every client
+/// built without an explicit [`Config::with_environment`]: `production`
+/// (the default) or `test`.
+pub const ENV_ENVIRONMENT: &str = "TENCENTCLOUD_ESS_ENVIRONMENT";
 /// Environment variable read by [`Config::from_env`] for the region.
 pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
 /// The default limit on response bodies: 8 MiB.
@@ -48,6 +52,57 @@ impl fmt::Display for Language {
     }
 }
 
+/// Which of the service's deployments a client talks to.
+///
+/// Each has its own hosts, keys and data: keys of one are not valid in the
+/// other. An endpoint set with [`Config::with_endpoint`] (or
+/// `TENCENTCLOUD_ESS_ENDPOINT`) overrides the hosts of both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Environment {
+    /// The live service: `ess.tencentcloudapi.com`, and
+    /// `file.ess.tencent.cn` for `UploadFiles`.
+    #[default]
+    Production,
+    /// The integration-test (joint debugging) environment, with test keys
+    /// from the console's developer tools: `ess.test.ess.tencent.cn`, and
+    /// `file.test.ess.tencent.cn` for `UploadFiles`.
+    Test,
+}
+
+impl Environment {
+    /// `production` or `test`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name other than `production` and `test`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown environment {0:?} (expected production or test)")]
+pub struct UnknownEnvironment(pub String);
+
+impl FromStr for Environment {
+    type Err = UnknownEnvironment;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "production" | "prod" => Ok(Environment::Production),
+            "test" => Ok(Environment::Test),
+            _ => Err(UnknownEnvironment(s.to_owned())),
+        }
+    }
+}
+
 /// A language tag other than `zh-CN` and `en-US`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unsupported language {0:?} (expected zh-CN or en-US)")]
@@ -74,6 +129,8 @@ impl FromStr for Language {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub(crate) endpoint: Option<String>,
+    pub(crate) environment: Option<Environment>,
+    pub(crate) resolve: Vec<(String, std::net::SocketAddr)>,
     pub(crate) region: Option<String>,
     pub(crate) language: Option<Language>,
     pub(crate) connect_timeout: Duration,
@@ -89,6 +146,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             endpoint: None,
+            environment: None,
+            resolve: Vec::new(),
             region: None,
             language: None,
             connect_timeout: Duration::from_secs(10),
@@ -124,6 +183,22 @@ impl Config {
     /// when set, otherwise `https://ess.tencentcloudapi.com`.
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The service deployment to talk to (default: `TENCENTCLOUD_ESS_ENVIRONMENT`
+    /// when set, otherwise [`Environment::Production`]). Chooses the hosts;
+    /// an explicit endpoint still takes every action.
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Connects to `addr` for requests to `host` instead of looking the
+    /// name up (TLS still checks the certificate for `host`). For pinning a
+    /// host to a known address.
+    pub fn with_resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
+        self.resolve.push((host.into(), addr));
         self
     }
 
@@ -191,6 +266,11 @@ impl Config {
     /// The endpoint, if set (resolved in a built client's config).
     pub fn endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()
+    }
+
+    /// The environment, if set (resolved in a built client's config).
+    pub fn environment(&self) -> Option<Environment> {
+        self.environment
     }
 
     /// The region, if set.

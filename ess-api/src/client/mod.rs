@@ -88,7 +88,7 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 pub use self::clock::{Clock, FixedClock, SkewedClock, SystemClock};
-pub use self::config::{Config, Language};
+pub use self::config::{Config, Environment, Language, UnknownEnvironment};
 pub use self::credentials::{
     provide_credentials_fn, CachingCredentialsProvider, CredentialField, Credentials,
     CredentialsError, CredentialsFuture, DefaultCredentialsChain, EnvCredentialsProvider,
@@ -100,7 +100,7 @@ pub use self::error::{
 };
 pub use self::retry::RetryConfig;
 
-use self::config::{API_VERSION, DEFAULT_ENDPOINT, ENV_ENDPOINT, SERVICE};
+use self::config::{API_VERSION, DEFAULT_ENDPOINT, ENV_ENDPOINT, ENV_ENVIRONMENT, SERVICE};
 use self::credentials::Env;
 use self::decode::{DecodeFailure, Decoded};
 use self::rate_limit::RateLimiter;
@@ -134,7 +134,7 @@ pub struct Client {
 struct Inner {
     config: Config,
     transport: Transport,
-    signer: RequestSigner,
+    routes: Routes,
     credentials: Arc<dyn ProvideCredentials>,
     clock: Arc<dyn Clock>,
     /// Seconds added to the clock, learned from the service's `Date` header
@@ -149,7 +149,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("config", &self.inner.config)
-            .field("host", &self.inner.signer.host())
+            .field("host", &self.inner.routes.main.signer.host())
             .field(
                 "clock_correction_secs",
                 &self.inner.clock_correction.load(Ordering::Relaxed),
@@ -176,9 +176,23 @@ impl Client {
         &self.inner.config
     }
 
-    /// The endpoint requests are sent to.
+    /// The endpoint requests are sent to (actions served at a host of their
+    /// own go there instead: see [`Client::endpoint_for`]).
     pub fn endpoint(&self) -> &str {
-        self.inner.transport.url().as_str()
+        self.inner.routes.main.url.as_str()
+    }
+
+    /// The endpoint requests of action `A` are sent to: the action's own
+    /// host in the configured [`Environment`] (`UploadFiles` is served at
+    /// `file.ess.tencent.cn`), the environment's main host otherwise, or
+    /// the configured endpoint for every action when one is set.
+    pub fn endpoint_for<A: Action>(&self) -> &str {
+        self.route::<A>().url.as_str()
+    }
+
+    /// Where requests of `A` go, and the signer for that host.
+    fn route<A: Action>(&self) -> &Route {
+        self.inner.routes.get(A::HOST, A::TEST_HOST)
     }
 
     /// Validates `input`, then sends it: see the [module documentation](self).
@@ -239,14 +253,15 @@ impl Client {
         stats: &mut CallStats,
     ) -> Result<A::Output, SdkError<A::Error>> {
         let inner = &*self.inner;
-        let prepared = self.prepare_body(input)?;
+        let route = self.route::<A>();
+        let prepared = self.prepare_body(route, input)?;
         let retry = inner.config.retry;
         let (mut retries, mut resigned) = (0u32, false);
         loop {
             stats.attempts += 1;
             let attempt = stats.attempts;
             let outcome = self
-                .attempt::<A>(&prepared)
+                .attempt::<A>(route, &prepared)
                 .instrument(tracing::debug_span!("ess.attempt", attempt))
                 .await;
             let (error, server_time) = match outcome {
@@ -298,7 +313,11 @@ impl Client {
 
     /// One attempt: wait for the limiter, get credentials, sign, send, decode.
     /// A failure comes with the service's clock when the answer had a `Date`.
-    async fn attempt<A: Action>(&self, prepared: &Prepared) -> Result<Success<A>, Failure<A>> {
+    async fn attempt<A: Action>(
+        &self,
+        route: &Route,
+        prepared: &Prepared,
+    ) -> Result<Success<A>, Failure<A>> {
         let inner = &*self.inner;
         // Held until the attempt ends (the answer is read or the attempt failed).
         let _slot = match (&inner.limiter, A::RATE_LIMIT) {
@@ -320,10 +339,14 @@ impl Client {
             .await
             .map_err(|e| (SdkError::from(e), None))?;
         let headers = self
-            .sign(prepared, &credentials, self.now())
+            .sign(route, prepared, &credentials, self.now())
             .map_err(|e| (e, None))?;
         let sent = Instant::now();
-        let raw = match inner.transport.send(headers, prepared.body.clone()).await {
+        let raw = match inner
+            .transport
+            .send(&route.url, headers, prepared.body.clone())
+            .await
+        {
             Ok(raw) => raw,
             Err(failure) => {
                 let e = match failure {
@@ -373,19 +396,24 @@ impl Client {
         input: &A,
     ) -> Result<PreparedRequest, SdkError<A::Error>> {
         input.validate()?;
-        let prepared = self.prepare_body(input)?;
+        let route = self.route::<A>();
+        let prepared = self.prepare_body(route, input)?;
         let credentials = self.inner.credentials.provide_credentials().await?;
-        let headers = self.sign(&prepared, &credentials, self.now())?;
+        let headers = self.sign(route, &prepared, &credentials, self.now())?;
         Ok(PreparedRequest {
-            url: self.endpoint().to_owned(),
-            host: self.inner.signer.host().to_owned(),
+            url: route.url.as_str().to_owned(),
+            host: route.signer.host().to_owned(),
             headers,
             body: prepared.body,
         })
     }
 
     /// Serializes the input once for all attempts, with its canonical hash.
-    fn prepare_body<A: Action>(&self, input: &A) -> Result<Prepared, ConstructionError> {
+    fn prepare_body<A: Action>(
+        &self,
+        route: &Route,
+        input: &A,
+    ) -> Result<Prepared, ConstructionError> {
         let action = action_header(A::NAME)?;
         let body = Bytes::from(
             serde_json::to_vec(input)
@@ -393,7 +421,7 @@ impl Client {
         );
         Ok(Prepared {
             action,
-            canonical_hash: self.inner.signer.canonical_hash(&body),
+            canonical_hash: route.signer.canonical_hash(&body),
             body,
         })
     }
@@ -401,11 +429,12 @@ impl Client {
     /// The headers of one attempt, signed at `timestamp`.
     fn sign<E>(
         &self,
+        route: &Route,
         prepared: &Prepared,
         credentials: &Credentials,
         timestamp: u64,
     ) -> Result<HeaderMap, SdkError<E>> {
-        let authorization = self.inner.signer.authorization(
+        let authorization = route.signer.authorization(
             credentials.secret_id(),
             credentials.secret_key(),
             timestamp,
@@ -717,23 +746,31 @@ impl ClientBuilder {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let mut config = self.config;
-        let endpoint = config
+        let environment = match config.environment {
+            Some(e) => e,
+            None => match self.env.get(ENV_ENVIRONMENT).filter(|e| !e.trim().is_empty()) {
+                Some(value) => value.trim().parse().map_err(|_| {
+                    invalid(
+                        "environment",
+                        "TENCENTCLOUD_ESS_ENVIRONMENT must be `production` or `test`",
+                    )
+                })?,
+                None => Environment::Production,
+            },
+        };
+        config.environment = Some(environment);
+        let fixed = config
             .endpoint
             .clone()
-            .or_else(|| self.env.get(ENV_ENDPOINT).filter(|e| !e.trim().is_empty()))
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        let url = parse_endpoint(&endpoint)?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => {
-                return Err(BuildError::InvalidEndpoint {
-                    endpoint,
-                    reason: "no host",
-                })
-            }
-        };
-        config.endpoint = Some(url.as_str().to_owned());
+            .or_else(|| self.env.get(ENV_ENDPOINT).filter(|e| !e.trim().is_empty()));
+        let endpoint = fixed.clone().unwrap_or_else(|| match environment {
+            Environment::Production => DEFAULT_ENDPOINT.to_owned(),
+            Environment::Test => format!("https://{}", crate::service::TEST_ENDPOINT),
+        });
+        let main = Route::new(&endpoint)?;
+        config.endpoint = Some(main.url.as_str().to_owned());
+        let routes = Routes::new(main, fixed.is_none(), environment)?;
+        let url = routes.main.url.clone();
 
         if config.connect_timeout.is_zero() {
             return Err(invalid("connect_timeout", "must be longer than zero"));
@@ -796,11 +833,11 @@ impl ClientBuilder {
             let (base, skew) = (clock, self.clock_skew);
             clock = Arc::new(move || base.now_unix().saturating_add_signed(skew));
         }
-        let transport = Transport::new(&config, url)?;
+        let transport = Transport::new(&config, &url)?;
         let limiter = config.rate_limit.then(RateLimiter::new);
         Ok(Client {
             inner: Arc::new(Inner {
-                signer: RequestSigner::new(SERVICE, &host),
+                routes,
                 config,
                 transport,
                 credentials,
@@ -810,6 +847,79 @@ impl ClientBuilder {
                 base_headers,
             }),
         })
+    }
+}
+
+/// Where one host's requests go: the URL and the signer for its `Host`.
+struct Route {
+    url: reqwest::Url,
+    signer: RequestSigner,
+}
+
+impl Route {
+    fn new(endpoint: &str) -> Result<Route, BuildError> {
+        let url = parse_endpoint(endpoint)?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => {
+                return Err(BuildError::InvalidEndpoint {
+                    endpoint: endpoint.to_owned(),
+                    reason: "no host",
+                })
+            }
+        };
+        Ok(Route {
+            signer: RequestSigner::new(SERVICE, &host),
+            url,
+        })
+    }
+}
+
+/// The client's routes: the main one, and one per host that serves
+/// particular actions (unless an endpoint was set, which takes every action).
+struct Routes {
+    main: Route,
+    environment: Environment,
+    /// `(host, route)` for each action host of the environment.
+    by_host: Vec<(&'static str, Route)>,
+}
+
+impl Routes {
+    fn new(main: Route, per_action: bool, environment: Environment) -> Result<Routes, BuildError> {
+        let mut by_host = Vec::new();
+        if per_action {
+            for &(prod, test) in crate::service::ACTION_HOSTS {
+                let host = match environment {
+                    Environment::Production => prod,
+                    Environment::Test => test,
+                };
+                if !by_host.iter().any(|(h, _)| *h == host) {
+                    by_host.push((host, Route::new(&format!("https://{host}"))?));
+                }
+            }
+        }
+        Ok(Routes {
+            main,
+            environment,
+            by_host,
+        })
+    }
+
+    /// The route for an action with these hosts (see [`crate::Action::HOST`]).
+    fn get(&self, host: Option<&'static str>, test_host: Option<&'static str>) -> &Route {
+        let wanted = match self.environment {
+            Environment::Production => host,
+            Environment::Test => test_host.or(host),
+        };
+        match wanted {
+            Some(wanted) => self
+                .by_host
+                .iter()
+                .find(|(h, _)| *h == wanted)
+                .map_or(&self.main, |(_, r)| r),
+            None => &self.main,
+        }
     }
 }
 
@@ -890,18 +1000,83 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(
-            build("http://127.0.0.1:8080").inner.signer.host(),
+            build("http://127.0.0.1:8080").inner.routes.main.signer.host(),
             "127.0.0.1:8080"
         );
         assert_eq!(
-            build("https://ESS.example.com:443").inner.signer.host(),
+            build("https://ESS.example.com:443").inner.routes.main.signer.host(),
             "ess.example.com"
         );
-        assert_eq!(build("http://[::1]:9").inner.signer.host(), "[::1]:9");
+        assert_eq!(build("http://[::1]:9").inner.routes.main.signer.host(), "[::1]:9");
         assert_eq!(
-            build("http://localhost:80").inner.signer.host(),
+            build("http://localhost:80").inner.routes.main.signer.host(),
             "localhost"
         );
+    }
+
+    #[test]
+    fn actions_go_to_their_own_host_in_each_environment() {
+        use crate::operation::describe_flow_info::DescribeFlowInfoInput;
+        use crate::operation::upload_files::UploadFilesInput;
+        let with_env = |vars: &[(&str, &str)]| ClientBuilder {
+            env: Env::Fixed(Arc::new(
+                vars.iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )),
+            ..Client::builder().credentials(creds())
+        };
+        // Production by default: UploadFiles has a host of its own.
+        let client = with_env(&[]).build().unwrap();
+        assert_eq!(
+            client.endpoint_for::<UploadFilesInput>(),
+            "https://file.ess.tencent.cn/"
+        );
+        assert_eq!(
+            client.endpoint_for::<DescribeFlowInfoInput>(),
+            "https://ess.tencentcloudapi.com/"
+        );
+        assert_eq!(client.config().environment(), Some(Environment::Production));
+        // The test environment: one option, or one variable.
+        let test = Config::default().with_environment(Environment::Test);
+        for client in [
+            with_env(&[]).config(test).build().unwrap(),
+            with_env(&[(ENV_ENVIRONMENT, "test")]).build().unwrap(),
+        ] {
+            assert_eq!(
+                client.endpoint_for::<UploadFilesInput>(),
+                "https://file.test.ess.tencent.cn/"
+            );
+            assert_eq!(
+                client.endpoint_for::<DescribeFlowInfoInput>(),
+                "https://ess.test.ess.tencent.cn/"
+            );
+            assert_eq!(client.endpoint(), "https://ess.test.ess.tencent.cn/");
+        }
+        // An endpoint takes every action, whatever the environment.
+        for client in [
+            with_env(&[(ENV_ENDPOINT, "http://127.0.0.1:4567")])
+                .build()
+                .unwrap(),
+            with_env(&[(ENV_ENVIRONMENT, "test")])
+                .endpoint("http://127.0.0.1:4567")
+                .build()
+                .unwrap(),
+        ] {
+            assert_eq!(
+                client.endpoint_for::<UploadFilesInput>(),
+                "http://127.0.0.1:4567/"
+            );
+            assert_eq!(
+                client.endpoint_for::<DescribeFlowInfoInput>(),
+                "http://127.0.0.1:4567/"
+            );
+        }
+        // A misspelt environment is refused by name, not ignored.
+        let e = with_env(&[(ENV_ENVIRONMENT, "staging")])
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("TENCENTCLOUD_ESS_ENVIRONMENT"), "{e}");
     }
 
     #[test]

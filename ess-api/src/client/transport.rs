@@ -33,7 +33,6 @@ pub(crate) enum TransportFailure {
 #[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
-    url: Url,
     connect_timeout: Duration,
     timeout: Duration,
     max_body: usize,
@@ -52,36 +51,35 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 }
 
 impl Transport {
-    pub(crate) fn new(config: &Config, url: Url) -> Result<Self, BuildError> {
+    pub(crate) fn new(config: &Config, url: &Url) -> Result<Self, BuildError> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ess-sdk-rust/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true);
-        if !config.use_env_proxy || is_loopback(&url) {
+        if !config.use_env_proxy || is_loopback(url) {
             builder = builder.no_proxy();
+        }
+        for (host, addr) in &config.resolve {
+            builder = builder.resolve(host, *addr);
         }
         let http = builder.build().map_err(|e| BuildError::Http(Box::new(e)))?;
         Ok(Self {
             http,
-            url,
             connect_timeout: config.connect_timeout,
             timeout: config.timeout,
             max_body: config.max_response_bytes,
         })
     }
 
-    pub(crate) fn url(&self) -> &Url {
-        &self.url
-    }
-
     /// Sends one request and reads its answer, all within the attempt timeout.
     pub(crate) async fn send(
         &self,
+        url: &Url,
         headers: HeaderMap,
         body: Bytes,
     ) -> Result<RawResponse, TransportFailure> {
-        match tokio::time::timeout(self.timeout, self.send_inner(headers, body)).await {
+        match tokio::time::timeout(self.timeout, self.send_inner(url, headers, body)).await {
             Ok(result) => result,
             Err(_) => Err(TransportFailure::Timeout(TimeoutError::new(
                 TimeoutPhase::Attempt,
@@ -93,10 +91,11 @@ impl Transport {
 
     async fn send_inner(
         &self,
+        url: &Url,
         headers: HeaderMap,
         body: Bytes,
     ) -> Result<RawResponse, TransportFailure> {
-        let mut request = reqwest::Request::new(Method::POST, self.url.clone());
+        let mut request = reqwest::Request::new(Method::POST, url.clone());
         *request.headers_mut() = headers;
         *request.body_mut() = Some(body.into());
         let response = self
