@@ -22,7 +22,9 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
         spec,
         diags: Vec::new(),
     };
-    c.service();
+    if !spec.partial.service {
+        c.service();
+    }
     c.errors();
     c.types();
     c.actions();
@@ -126,12 +128,16 @@ impl<'a> Checker<'a> {
                 continue;
             }
             seen.insert(code.get_ref(), at.clone());
-            if self.spec.find_error(code.get_ref()).is_none() {
-                self.err(
+            if !self.spec.partial.catalogue && self.spec.find_error(code.get_ref()).is_none() {
+                let mut d = Diagnostic::at(
                     at,
                     format!("{what} `{}` is not in the error catalogue", code.get_ref()),
-                    "a code defined in errors.toml",
-                );
+                )
+                .expected("a code defined in errors.toml");
+                if let Some(hint) = self.closest_code(code.get_ref()) {
+                    d = d.note(format!("did you mean `{hint}`?"));
+                }
+                self.diags.push(d);
             }
         }
     }
@@ -196,9 +202,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        // The catalogue must be sorted for lookups; sorting is the loader's
-        // job, duplicates were reported above.
-        let _ = &self.spec.errors;
     }
 
     /// Checks that `file`'s stem matches the name inside.
@@ -627,6 +630,10 @@ impl<'a> Checker<'a> {
         } else {
             None
         };
+        if prim.is_none() && target.is_none() && self.spec.partial.unparsed_types.contains(ty) {
+            // Its file did not parse, which was reported already.
+            return;
+        }
         if prim.is_none() && target.is_none() {
             let hint = self.closest_type(ty);
             let mut d = Diagnostic::at(loc(file, &m.ty), format!("unknown type `{ty}`"))
@@ -920,6 +927,18 @@ impl<'a> Checker<'a> {
                 format!("a {} value", m.ty.get_ref()),
             ),
         }
+    }
+
+    /// The catalogue code nearest to `code` (case, or two edits away).
+    fn closest_code(&self, code: &str) -> Option<String> {
+        let lower = code.to_ascii_lowercase();
+        self.spec
+            .errors
+            .iter()
+            .map(|e| e.code.get_ref())
+            .filter(|c| c.to_ascii_lowercase() == lower || edit_distance(c, code) <= 2)
+            .min_by_key(|c| edit_distance(c, code))
+            .cloned()
     }
 
     fn closest_type(&self, name: &str) -> Option<String> {

@@ -172,11 +172,14 @@ impl<'a> Emitter<'a> {
         let version = s.version.get_ref();
         let endpoint = s.endpoint.get_ref();
         let title = s.title.clone().unwrap_or_else(|| name.clone());
+        // Sorted: the enum does not depend on the order of errors.toml.
         let codes: Vec<&str> = self
             .spec
             .errors
             .iter()
             .map(|e| e.code.get_ref().as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
         let error_enum = self.error_enum(
             &format_ident!("EssError"),

@@ -26,8 +26,8 @@ pub use model::Spec;
 
 /// Loads and checks the spec in `dir`, returning every problem found.
 pub fn load_checked(dir: &Path) -> Result<Spec, Diagnostics> {
-    let spec = load::load(dir).map_err(|(sources, list)| Diagnostics::new(sources, list))?;
-    let problems = check::check(&spec);
+    let (spec, mut problems) = load::load_partial(dir);
+    problems.extend(check::check(&spec));
     if problems.is_empty() {
         Ok(spec)
     } else {
@@ -47,18 +47,9 @@ pub fn run(dir: &Path) -> Result<Generated, Diagnostics> {
 /// under `$OUT_DIR/<file stem>/` (see [`Generated::to_files`]). A file is
 /// rewritten only when its content changes.
 pub fn build_script(spec_dir: &Path, file_name: &str) {
+    // One line: cargo scans a directory given here recursively, so a
+    // failed build shows the diagnostics, not hundreds of rerun lines.
     println!("cargo:rerun-if-changed={}", spec_dir.display());
-    for sub in ["", "types", "actions"] {
-        let d = spec_dir.join(sub);
-        println!("cargo:rerun-if-changed={}", d.display());
-        if let Ok(entries) = std::fs::read_dir(&d) {
-            let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            files.sort();
-            for f in files.into_iter().filter(|p| p.is_file()) {
-                println!("cargo:rerun-if-changed={}", f.display());
-            }
-        }
-    }
     match run(spec_dir) {
         Ok(generated) => {
             let out_dir =

@@ -5,14 +5,30 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Diagnostic, FileId, Location, Sources};
-use crate::model::{ActionDef, ErrorsFile, ServiceFile, Spec, TypeDef};
+use toml::Spanned;
+
+use crate::model::{ActionDef, ErrorsFile, Partial, Service, ServiceFile, Spec, TypeDef};
 
 /// Reads `dir` (`service.toml`, `errors.toml`, `types/*.toml`,
-/// `actions/*.toml`). Returns the spec when every file parsed, and the
-/// diagnostics found so far otherwise.
+/// `actions/*.toml`). Returns the spec when every file parsed, and every
+/// problem found otherwise.
 pub fn load(dir: &Path) -> Result<Spec, (Sources, Vec<Diagnostic>)> {
+    let (spec, diags) = load_partial(dir);
+    if diags.is_empty() {
+        Ok(spec)
+    } else {
+        Err((spec.sources, diags))
+    }
+}
+
+/// Reads `dir` as far as it can: a file that does not parse is reported
+/// and left out, and the rest is returned so that the semantic checks can
+/// still run on it (see [`Partial`](crate::model::Partial): what the
+/// unparsed files would have defined is not reported again as unknown).
+pub fn load_partial(dir: &Path) -> (Spec, Vec<Diagnostic>) {
     let mut sources = Sources::default();
     let mut diags = Vec::new();
+    let mut partial = Partial::default();
 
     let service = read_one::<ServiceFile>(&dir.join("service.toml"), &mut sources, &mut diags);
     let errors = read_one::<ErrorsFile>(&dir.join("errors.toml"), &mut sources, &mut diags);
@@ -22,6 +38,8 @@ pub fn load(dir: &Path) -> Result<Spec, (Sources, Vec<Diagnostic>)> {
         if let Some((file, mut t)) = read_file::<TypeDef>(&path, &mut sources, &mut diags) {
             t.file = file;
             types.push(t);
+        } else if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+            partial.unparsed_types.insert(stem.to_owned());
         }
     }
     let mut actions = Vec::new();
@@ -31,22 +49,54 @@ pub fn load(dir: &Path) -> Result<Spec, (Sources, Vec<Diagnostic>)> {
             actions.push(a);
         }
     }
+    types.sort_by(|a, b| a.name.get_ref().cmp(b.name.get_ref()));
+    actions.sort_by(|a, b| a.name.get_ref().cmp(b.name.get_ref()));
 
-    match (service, errors) {
-        (Some((service_file, s)), Some((errors_file, e))) if diags.is_empty() => {
-            types.sort_by(|a, b| a.name.get_ref().cmp(b.name.get_ref()));
-            actions.sort_by(|a, b| a.name.get_ref().cmp(b.name.get_ref()));
-            Ok(Spec {
-                service: s.service,
-                service_file,
-                errors: e.errors,
-                errors_file,
-                types,
-                actions,
-                sources,
-            })
+    let (service_file, service) = match service {
+        Some((file, s)) => (file, s.service),
+        None => {
+            partial.service = true;
+            (NO_FILE, placeholder_service())
         }
-        _ => Err((sources, diags)),
+    };
+    let (errors_file, errors) = match errors {
+        Some((file, e)) => (file, e.errors),
+        None => {
+            partial.catalogue = true;
+            (NO_FILE, Vec::new())
+        }
+    };
+    let mut error_index = std::collections::HashMap::new();
+    for (i, entry) in errors.iter().enumerate() {
+        error_index.entry(entry.code.get_ref().clone()).or_insert(i);
+    }
+    let spec = Spec {
+        service,
+        service_file,
+        errors,
+        error_index,
+        errors_file,
+        types,
+        actions,
+        sources,
+        partial,
+    };
+    (spec, diags)
+}
+
+/// The file id given to a file that could not be read.
+const NO_FILE: FileId = usize::MAX;
+
+/// Stands for a `service.toml` that did not parse; never checked or emitted.
+fn placeholder_service() -> Service {
+    let empty = || Spanned::new(0..0, String::new());
+    Service {
+        name: empty(),
+        title: None,
+        version: empty(),
+        endpoint: empty(),
+        test_endpoint: None,
+        common_errors: Vec::new(),
     }
 }
 

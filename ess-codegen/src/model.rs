@@ -242,8 +242,11 @@ pub struct Spec {
     pub service: Service,
     /// File of `service.toml`.
     pub service_file: FileId,
-    /// The error catalogue.
+    /// The error catalogue, in file order.
     pub errors: Vec<ErrorCode>,
+    /// Index of each code's first entry in `errors`: lookups never depend on
+    /// the order of `errors.toml`.
+    pub error_index: std::collections::HashMap<String, usize>,
     /// File of `errors.toml`.
     pub errors_file: FileId,
     /// Shared types, sorted by name.
@@ -252,6 +255,21 @@ pub struct Spec {
     pub actions: Vec<ActionDef>,
     /// Text of every file read.
     pub sources: Sources,
+    /// What is missing because a file did not parse.
+    pub partial: Partial,
+}
+
+/// The parts of a spec that could not be read (their files did not parse):
+/// the checks skip what depends on them, so one syntax error is reported
+/// once, not again as every reference into the file.
+#[derive(Debug, Clone, Default)]
+pub struct Partial {
+    /// `service.toml` did not parse.
+    pub service: bool,
+    /// `errors.toml` did not parse: error codes cannot be looked up.
+    pub catalogue: bool,
+    /// File stems of `types/` files that did not parse.
+    pub unparsed_types: std::collections::BTreeSet<String>,
 }
 
 impl Spec {
@@ -265,7 +283,7 @@ impl Spec {
 
     /// The catalogue entry for `code`.
     pub fn find_error(&self, code: &str) -> Option<&ErrorCode> {
-        self.errors.iter().find(|e| e.code.get_ref() == code)
+        self.error_index.get(code).map(|&i| &self.errors[i])
     }
 }
 

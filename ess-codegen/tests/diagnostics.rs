@@ -76,3 +76,68 @@ fn a_missing_directory_is_an_error_not_a_panic() {
     let d = diagnostics("does-not-exist");
     assert!(d.to_string().contains("service.toml"), "{d}");
 }
+
+/// A copy of the project's spec with four mistakes in four files: a TOML
+/// syntax error, an unknown type, a duplicate member and an unknown error
+/// code. One run reports all four, each at its file:line:col; the file that
+/// does not parse costs one diagnostic, not one per reference into it.
+#[test]
+fn a_syntax_error_does_not_hide_the_other_mistakes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let dir = std::env::temp_dir().join(format!("ess-four-mistakes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["types", "actions"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for e in std::fs::read_dir(root.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    for f in ["service.toml", "errors.toml"] {
+        std::fs::copy(root.join(f), dir.join(f)).unwrap();
+    }
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = dir.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} lacks {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // 1. Syntax: UserInfo.toml, used by nearly every action, does not parse.
+    edit("types/UserInfo.toml", "name = \"UserId\"", "name = \"UserId");
+    // 2. Unknown type.
+    edit("actions/CancelFlow.toml", "type = \"Agent\"", "type = \"Agnet\"");
+    // 3. Duplicate member.
+    edit(
+        "actions/DescribeFlowInfo.toml",
+        "[[input]]\nname = \"FlowIds\"",
+        "[[input]]\nname = \"FlowGroupId\"",
+    );
+    // 4. Unknown error code.
+    edit(
+        "actions/StartFlow.toml",
+        "\"ResourceNotFound.Flow\",",
+        "\"ResourceNotFound.Flwo\",",
+    );
+    let d = match ess_codegen::load_checked(&dir) {
+        Ok(_) => panic!("four mistakes passed"),
+        Err(d) => d,
+    };
+    let text = d.to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(d.len(), 4, "{text}");
+    let positions: Vec<String> = (0..d.len()).map(|i| d.position(i)).collect();
+    for (file, what) in [
+        ("types/UserInfo.toml", "malformed spec"),
+        ("actions/CancelFlow.toml", "unknown type `Agnet`"),
+        ("actions/DescribeFlowInfo.toml", "`FlowGroupId`"),
+        ("actions/StartFlow.toml", "`ResourceNotFound.Flwo` is not in the error catalogue"),
+    ] {
+        assert!(
+            positions.iter().any(|p| p.contains(file)),
+            "no diagnostic in {file}: {positions:?}"
+        );
+        assert!(text.contains(what), "{what} not reported:\n{text}");
+    }
+    assert!(text.contains("did you mean `ResourceNotFound.Flow`?"), "{text}");
+    assert!(text.contains("a type named `Agent` exists"), "{text}");
+}

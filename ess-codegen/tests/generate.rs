@@ -166,3 +166,52 @@ required = true
     }
     assert!(after.service.contains("\"DescribeThing\""));
 }
+
+/// The order of errors.toml does not matter: shuffled, the catalogue
+/// generates the same code (a lookup once assumed the file was sorted).
+#[test]
+fn the_order_of_the_error_catalogue_does_not_matter() {
+    let dir = std::env::temp_dir().join(format!("ess-shuffled-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["types", "actions"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for e in std::fs::read_dir(spec_dir().join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::copy(spec_dir().join("service.toml"), dir.join("service.toml")).unwrap();
+    let text = std::fs::read_to_string(spec_dir().join("errors.toml")).unwrap();
+    let mut blocks: Vec<&str> = text.split("\n[[error]]\n").collect();
+    let head = blocks.remove(0);
+    // A fixed shuffle: reversed, then every other entry moved to the end.
+    blocks.reverse();
+    let (even, odd): (Vec<(usize, &str)>, Vec<(usize, &str)>) =
+        blocks.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let shuffled: Vec<&str> = even.into_iter().chain(odd).map(|(_, b)| b.trim_end()).collect();
+    let text = format!("{head}\n[[error]]\n{}\n", shuffled.join("\n\n[[error]]\n"));
+    std::fs::write(dir.join("errors.toml"), text).unwrap();
+
+    let original = ess_codegen::run(spec_dir()).unwrap().to_file();
+    let shuffled = ess_codegen::run(&dir).unwrap_or_else(|d| panic!("{d}")).to_file();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(original == shuffled, "the generated code depends on the order of errors.toml");
+    for code in ["InternalError.Db", "InternalError.DataNotFound"] {
+        assert!(
+            original.contains(&format!("#[ess(code = \"{code}\", retry = \"transient\")]")),
+            "{code} lost its retry class"
+        );
+    }
+}
+
+/// Every catalogue entry's doc reaches the service-wide error's variant.
+#[test]
+fn every_catalogue_doc_reaches_the_service_error() {
+    let spec = ess_codegen::load_checked(spec_dir()).unwrap();
+    let service = ess_codegen::run(spec_dir()).unwrap().service;
+    for e in &spec.errors {
+        let first_line = e.doc.as_deref().unwrap().trim().lines().next().unwrap();
+        let expected = format!("/// `{}`: {}", e.code.get_ref(), first_line.trim());
+        assert!(service.contains(&expected), "{expected}");
+    }
+}
