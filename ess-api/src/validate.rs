@@ -13,8 +13,8 @@ use std::fmt;
 /// One step of a path from the root of a request to a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Segment {
-    /// A named field (Rust name).
-    Field(&'static str),
+    /// A named field: its Rust name and its name on the wire.
+    Field(&'static str, &'static str),
     /// A position in a list.
     Index(usize),
 }
@@ -40,9 +40,15 @@ impl Path<'static> {
 impl<'a> Path<'a> {
     /// The path of field `name` below this one.
     pub fn field(&'a self, name: &'static str) -> Path<'a> {
+        self.member(name, name)
+    }
+
+    /// The path of the member with Rust name `name` and wire name `wire`
+    /// below this one.
+    pub fn member(&'a self, name: &'static str, wire: &'static str) -> Path<'a> {
         Path {
             parent: Some(self),
-            segment: Some(Segment::Field(name)),
+            segment: Some(Segment::Field(name, wire)),
         }
     }
 
@@ -60,7 +66,7 @@ impl<'a> Path<'a> {
         }
         match self.segment {
             None => {}
-            Some(Segment::Field(name)) => {
+            Some(Segment::Field(name, _)) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
@@ -71,6 +77,37 @@ impl<'a> Path<'a> {
                 let _ = write!(out, "[{i}]");
             }
         }
+    }
+
+    fn write_wire_into(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.write_wire_into(out);
+        }
+        let dot = |out: &mut String| {
+            if !out.is_empty() {
+                out.push('.');
+            }
+        };
+        match self.segment {
+            None => {}
+            Some(Segment::Field(_, wire)) => {
+                dot(out);
+                out.push_str(wire);
+            }
+            Some(Segment::Index(i)) => {
+                use fmt::Write;
+                dot(out);
+                let _ = write!(out, "{i}");
+            }
+        }
+    }
+
+    /// The path in the service's notation, wire names and 0-based
+    /// positions joined by dots: `Restrictions.1.Mobile`.
+    pub fn render_wire(&self) -> String {
+        let mut s = String::new();
+        self.write_wire_into(&mut s);
+        s
     }
 
     /// The path rendered as `a.b[2].c`.
@@ -233,11 +270,31 @@ impl fmt::Display for Rule {
 
 /// One violated rule at one path.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Violation {
     /// Path of the offending field, such as `restrictions[1].mobile`.
     pub path: String,
+    /// The same path in the service's notation, such as `Restrictions.1.Mobile`.
+    pub wire_path: String,
     /// The rule that failed and the offending property.
     pub rule: Rule,
+}
+
+impl Violation {
+    /// Path of the offending field in Rust naming: `restrictions[1].mobile`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Path of the offending member on the wire: `Restrictions.1.Mobile`.
+    pub fn wire_path(&self) -> &str {
+        &self.wire_path
+    }
+
+    /// The rule that failed, with the offending property.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
 }
 
 impl fmt::Display for Violation {
@@ -263,6 +320,7 @@ impl Report {
     pub fn push(&mut self, path: &Path<'_>, rule: Rule) {
         self.violations.push(Violation {
             path: path.render(),
+            wire_path: path.render_wire(),
             rule,
         });
     }

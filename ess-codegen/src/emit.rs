@@ -202,6 +202,12 @@ impl<'a> Emitter<'a> {
             .map(|a| a.name.get_ref().as_str())
             .collect();
         let svc_doc = docs(&svc_doc);
+        let dispatch_arms = self.spec.actions.iter().map(|a| {
+            let wire = a.name.get_ref();
+            let module = format_ident!("{}", naming::module_name(wire));
+            let input = format_ident!("{}Input", naming::type_name(wire));
+            quote!(#wire => ::core::option::Option::Some(visitor.visit::<crate::operation::#module::#input>()),)
+        });
         let mut hosts: Vec<(&str, &str)> = self
             .spec
             .actions
@@ -215,6 +221,16 @@ impl<'a> Emitter<'a> {
         hosts.sort_unstable();
         hosts.dedup();
         let hosts = hosts.iter().map(|(h, t)| quote!((#h, #t)));
+        let code_consts = codes.iter().map(|code| {
+            let name = format_ident!("{}", naming::code_const(code));
+            let what = self
+                .spec
+                .find_error(code)
+                .and_then(|e| e.doc.as_deref())
+                .unwrap_or_default();
+            let doc = docs(&format!("`{code}`: {what}"));
+            quote!(#doc pub const #name: &str = #code;)
+        });
         quote! {
             #svc_doc
             pub mod service {
@@ -233,8 +249,44 @@ impl<'a> Emitter<'a> {
                 pub const ACTION_HOSTS: &[(&str, &str)] = &[#(#hosts),*];
                 /// Every action this SDK knows, by wire name.
                 pub const ACTIONS: &[&str] = &[#(#actions),*];
+
+                /// Every error code of the catalogue, as a constant: code
+                /// that answers or matches codes names them here instead of
+                /// spelling them.
+                pub mod codes {
+                    #(#code_consts)*
+                }
             }
             #error_enum
+
+            /// Dispatch from an action's wire name to its generated types,
+            /// for code that handles every action alike (test suites, fuzz
+            /// targets, emulators). Not part of the stable API.
+            #[doc(hidden)]
+            #[cfg(feature = "server")]
+            pub mod __dispatch {
+                /// Something done with the generated types of one action.
+                pub trait ActionVisitor {
+                    /// What it returns.
+                    type Output;
+
+                    /// Does it with the action whose request type is `A`.
+                    fn visit<A>(self) -> Self::Output
+                    where
+                        A: ::ess_api::Action + ::serde::de::DeserializeOwned + ::core::cmp::PartialEq + ::core::fmt::Debug,
+                        A::Output: ::serde::Serialize + ::core::cmp::PartialEq + ::core::fmt::Debug,
+                        crate::EssError: ::core::convert::From<A::Error>;
+                }
+
+                /// Calls `visitor` with the request type of the action named
+                /// `name`; `None` for a name that is not an action.
+                pub fn visit_action<V: ActionVisitor>(name: &str, visitor: V) -> ::core::option::Option<V::Output> {
+                    match name {
+                        #(#dispatch_arms)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+            }
         }
     }
 

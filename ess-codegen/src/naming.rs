@@ -112,3 +112,10 @@ pub fn field_ident(name: &str) -> proc_macro2::Ident {
         proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
     }
 }
+
+/// The constant naming an error code: `OperationDenied.NoQuota` →
+/// `OPERATION_DENIED_NO_QUOTA`.
+pub fn code_const(code: &str) -> String {
+    use heck::ToShoutySnakeCase;
+    code_variant(code).to_shouty_snake_case()
+}

@@ -2,29 +2,20 @@
 //! dispatch from an action's position in it to its generated types, plus
 //! the checks each target applies.
 
-use std::fmt::Debug;
-
-use ess_api::Action;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
 pub mod decode;
 pub mod request;
 
-/// Something done with the generated types of one action.
-pub trait ActionVisitor {
-    /// What it returns.
-    type Output;
+pub use ess_api::__dispatch::ActionVisitor;
 
-    /// Does it with action `A`.
-    fn visit<A>(self) -> Self::Output
-    where
-        A: Action + DeserializeOwned + PartialEq + Debug,
-        A::Output: Serialize + PartialEq + Debug,
-        ess_api::EssError: From<A::Error>;
+/// Every action of the spec, by wire name.
+pub const ACTIONS: &[&str] = ess_api::service::ACTIONS;
+
+/// Calls `visitor` with the input type of the action at `index % ACTIONS.len()`.
+pub fn with_action<V: ActionVisitor>(index: usize, visitor: V) -> V::Output {
+    let name = ACTIONS[index % ACTIONS.len()];
+    ess_api::__dispatch::visit_action(name, visitor)
+        .expect("every name of ACTIONS is an action of the dispatch")
 }
-
-include!(concat!(env!("OUT_DIR"), "/actions.rs"));
 
 /// The first line of `data` (without its `\n`) and the rest.
 pub fn split_line(data: &[u8]) -> (&[u8], &[u8]) {

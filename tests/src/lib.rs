@@ -73,7 +73,27 @@ where
     outcome
 }
 
-include!(concat!(env!("OUT_DIR"), "/examples_dispatch.rs"));
+/// Checks one official example of `action` with its generated types;
+/// `None` when the spec has no such action.
+pub fn check_example(action: &str, request: &Value, response: &Value) -> Option<ExampleOutcome> {
+    struct Check<'a> {
+        request: &'a Value,
+        response: &'a Value,
+    }
+    impl ess_api::__dispatch::ActionVisitor for Check<'_> {
+        type Output = ExampleOutcome;
+
+        fn visit<A>(self) -> ExampleOutcome
+        where
+            A: Action + DeserializeOwned + PartialEq + std::fmt::Debug,
+            A::Output: serde::Serialize + PartialEq + std::fmt::Debug,
+            ess_api::EssError: From<A::Error>,
+        {
+            check::<A>(self.request, self.response)
+        }
+    }
+    ess_api::__dispatch::visit_action(action, Check { request, response })
+}
 
 /// JSON equality where numbers compare by value (`100` equals `100.0`).
 pub fn json_eq(a: &Value, b: &Value) -> bool {

@@ -104,6 +104,7 @@ fn field_checks(field: &Field, storage: Storage) -> TokenStream {
     let p = private();
     let id = &field.ident;
     let name = &field.name;
+    let wire = &field.wire;
     let rules = &field.rules;
     let scalar = field.ty.scalar;
 
@@ -132,10 +133,10 @@ fn field_checks(field: &Field, storage: Storage) -> TokenStream {
         }
     };
     if body.is_empty() {
-        quote!(#p::Validate::validate_at(&self.#id, &path.field(#name), report);)
+        quote!(#p::Validate::validate_at(&self.#id, &path.member(#name, #wire), report);)
     } else {
         quote! {{
-            let p = path.field(#name);
+            let p = path.member(#name, #wire);
             #body
             #p::Validate::validate_at(&self.#id, &p, report);
         }}
@@ -330,8 +331,9 @@ fn builder(model: &Model) -> TokenStream {
         .map(|f| {
             let id = &f.ident;
             let name = &f.name;
+            let wire = &f.wire;
             quote! {
-                if self.#id.is_none() { report.push(&path.field(#name), #p::Rule::Required); }
+                if self.#id.is_none() { report.push(&path.member(#name, #wire), #p::Rule::Required); }
             }
         })
         .collect();

@@ -28,6 +28,8 @@ pub struct Field {
     pub ident: Ident,
     /// The name without `r#`, used in paths and `Debug`.
     pub name: String,
+    /// The name on the wire: serde's `rename`, or `name`.
+    pub wire: String,
     /// The shape of the field's type.
     pub ty: FieldType,
     /// `#[doc]` attributes, copied onto the builder setters.
@@ -139,6 +141,7 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<Model> {
         .filter_map(|field| {
             let ident = field.ident.clone()?;
             Some(Field {
+                wire: serde_rename(&field.attrs).unwrap_or_else(|| ident.unraw().to_string()),
                 name: ident.unraw().to_string(),
                 ident,
                 ty: FieldType::of(&field.ty),
@@ -155,6 +158,28 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<Model> {
         deprecated: deprecated(&input.attrs),
         emit_builder: true,
     })
+}
+
+/// The `rename = "..."` of a field's `#[serde(...)]` attributes, if any.
+/// Other serde keys are serde's business and are skipped.
+fn serde_rename(attrs: &[Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                if let Ok(value) = meta.value() {
+                    if let Ok(lit) = value.parse::<syn::LitStr>() {
+                        found = Some(lit.value());
+                    }
+                }
+            } else if let Ok(value) = meta.value() {
+                // Consume `key = value` of other keys.
+                let _ = value.parse::<syn::Expr>();
+            }
+            Ok(())
+        });
+    }
+    found
 }
 
 fn deprecated(attrs: &[Attribute]) -> Vec<Attribute> {
