@@ -437,3 +437,45 @@ async fn connect_timeouts_count_as_not_sent() {
     drop(fillers);
     drop(listener);
 }
+
+/// A server that never answers costs one operation deadline, not
+/// `max_attempts` times the attempt timeout.
+#[tokio::test]
+async fn the_whole_operation_has_a_deadline() {
+    let never = |_| Reply::Delay(Duration::from_secs(30), Box::new(Reply::Ok));
+    let server = TestServer::start(never).await;
+    let client = server
+        .client()
+        .config(
+            ess_api::Config::default()
+                .with_endpoint(server.endpoint())
+                .with_env_proxy(false)
+                .with_timeout(Duration::from_secs(20))
+                .with_retry(fast_retries())
+                .with_operation_timeout(Duration::from_millis(400)),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    // A read: it would be retried after each attempt timeout.
+    let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    let t = err.as_timeout_error().expect("a timeout");
+    assert_eq!(t.phase(), TimeoutPhase::Operation);
+    assert_eq!(t.after(), Duration::from_millis(400));
+    assert!(err.may_have_been_sent());
+    assert!(err.to_string().contains("deadline"), "{err}");
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(server.received().len(), 1);
+
+    // A zero deadline is refused when the client is built.
+    let e = server
+        .client()
+        .config(ess_api::Config::default().with_operation_timeout(Duration::ZERO))
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("operation_timeout"), "{e}");
+}

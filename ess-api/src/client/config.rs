@@ -135,6 +135,7 @@ pub struct Config {
     pub(crate) language: Option<Language>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) operation_timeout: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryConfig,
     pub(crate) rate_limit: bool,
@@ -152,6 +153,7 @@ impl Default for Config {
             language: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            operation_timeout: Duration::from_secs(180),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryConfig::default(),
             rate_limit: false,
@@ -224,6 +226,16 @@ impl Config {
     /// reading the response (default 60 s). Retries get a fresh allowance.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The deadline of a whole call: every attempt, the waits between
+    /// retries and for the rate limiter (default 180 s). Each attempt still
+    /// has its own [`with_timeout`](Self::with_timeout); whichever runs out
+    /// first ends the call, so a server that never answers costs at most this
+    /// long, not `max_attempts` times the attempt timeout.
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
         self
     }
 

@@ -348,6 +348,10 @@ pub enum TimeoutPhase {
     Connect,
     /// Sending the request or waiting for or reading the response.
     Attempt,
+    /// The whole operation, every attempt and the waits between them, ran
+    /// past its deadline ([`Config::with_operation_timeout`](super::Config::with_operation_timeout)).
+    /// A request may have been sent.
+    Operation,
 }
 
 /// An attempt took longer than its timeout.
@@ -394,6 +398,11 @@ impl fmt::Display for TimeoutError {
             TimeoutPhase::Attempt => write!(
                 f,
                 "the attempt timed out after {:?} (the request may have been sent)",
+                self.after
+            ),
+            TimeoutPhase::Operation => write!(
+                f,
+                "the operation ran past its deadline of {:?}, retries included (a request may have been sent)",
                 self.after
             ),
         }

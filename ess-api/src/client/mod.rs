@@ -222,10 +222,20 @@ impl Client {
         );
         let started = Instant::now();
         let mut stats = CallStats::default();
-        let result = self
-            .execute(&input, &mut stats)
-            .instrument(span.clone())
-            .await;
+        let deadline = self.inner.config.operation_timeout;
+        let result = match tokio::time::timeout(
+            deadline,
+            self.execute(&input, &mut stats).instrument(span.clone()),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(SdkError::Timeout(TimeoutError::new(
+                TimeoutPhase::Operation,
+                deadline,
+                None,
+            ))),
+        };
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("attempts", stats.attempts);
         if let Some(id) = &stats.request_id {
@@ -777,6 +787,9 @@ impl ClientBuilder {
         }
         if config.timeout.is_zero() {
             return Err(invalid("timeout", "must be longer than zero"));
+        }
+        if config.operation_timeout.is_zero() {
+            return Err(invalid("operation_timeout", "must be longer than zero"));
         }
         if config.max_response_bytes == 0 {
             return Err(invalid("max_response_bytes", "must be at least 1"));
