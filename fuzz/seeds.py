@@ -155,6 +155,25 @@ def main() -> None:
         corpus("callback").add(b"\x07" + path.read_bytes())
     for path in sorted((fixtures / "broken").glob("*.txt")):
         corpus("callback").add(b"\x01" + path.read_bytes())
+    # The query form (flag bits 6-7): the right signature, a stale one, both
+    # forms at once, and the query vectors as fuzzed query lines (they are
+    # dated 1700000000, the harness's time).
+    for path in sorted((fixtures / "plain").glob("*.json")):
+        data = path.read_bytes()
+        corpus("callback").add(b"\x53" + data)  # key, token, encrypted, right query
+        corpus("callback").add(b"\xd3" + data)  # the same, an hour early
+        corpus("callback").add(b"\x57" + data)  # right header and right query
+    for path in sorted((fixtures / "query").glob("*.query")):
+        name = path.name.rsplit(".", 1)[0].replace(".odd_nonce", "")
+        stem, form = name.rsplit(".", 1)
+        body = fixtures / "enc" / (f"{stem}.wrapped.json" if form == "wrapped" else f"{stem}.bare.txt")
+        corpus("callback").add(b"\x83" + path.read_bytes().strip() + b"\n" + body.read_bytes())
+    for path in sorted((fixtures / "query" / "broken").glob("*.query")):
+        body = (fixtures / "enc" / "flow_status_change.wrapped.json").read_bytes()
+        corpus("callback").add(b"\x83" + path.read_bytes().strip() + b"\n" + body)
+    tampered = (fixtures / "query" / "broken" / "tampered_ciphertext.wrapped.json").read_bytes()
+    right = (fixtures / "query" / "flow_status_change.wrapped.query").read_bytes().strip()
+    corpus("callback").add(b"\x83" + right + b"\n" + tampered)
 
     for name, c in sorted(targets.items()):
         print(f"{name}: {c.count} seeds")

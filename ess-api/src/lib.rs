@@ -50,10 +50,10 @@ pub use validate::{Validate, ValidationErrors, Violation};
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/ess_generated.rs"));
 }
-pub use generated::{operation, service, types, EssError};
 #[cfg(feature = "server")]
 #[doc(hidden)]
 pub use generated::__dispatch;
+pub use generated::{operation, service, types, EssError};
 
 /// The error of any call, with the service part typed by the service-wide
 /// [`EssError`](enum@EssError): each action's `SdkError` converts into it with `?`.

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use ess_api::callback::axum::CallbackReceiver;
-use ess_api::callback::{Callback, CallbackDecoder, CallbackEncoder, CallbackEvent};
+use ess_api::callback::{Callback, CallbackDecoder, CallbackEncoder, CallbackEvent, SignatureForm};
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tower::ServiceExt;
@@ -43,7 +43,11 @@ fn sample(id: &str) -> Callback {
 }
 
 fn post(body: Vec<u8>, headers: &[(&str, String)]) -> Request<Body> {
-    let mut request = Request::builder().method("POST").uri(PATH);
+    post_to(PATH, body, headers)
+}
+
+fn post_to(uri: &str, body: Vec<u8>, headers: &[(&str, String)]) -> Request<Body> {
+    let mut request = Request::builder().method("POST").uri(uri);
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -324,5 +328,108 @@ async fn a_real_loopback_post_is_received() {
         .await
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    server.abort();
+}
+
+fn query_encoder() -> CallbackEncoder {
+    encoder().with_signature_form(SignatureForm::Query)
+}
+
+#[tokio::test]
+async fn the_route_verifies_the_query_form_and_refuses_replays() {
+    let (tx, mut rx) = mpsc::channel(8);
+    let app: Router = CallbackReceiver::with_channel(decoder(), tx).into_router(PATH);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let json = sample("q-1").to_json().unwrap();
+    let fresh = query_encoder().encode_json_at(&json, now, "fresh-nonce");
+    assert_eq!(fresh.content_signature, None);
+    let response = app
+        .clone()
+        .oneshot(post_to(
+            &fresh.url(PATH),
+            fresh.body.clone(),
+            &fresh.headers(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(rx.try_recv().unwrap(), sample("q-1"));
+
+    // An hour old, a changed nonce, or no query at all: refused, and the
+    // channel never sees them.
+    let stale = query_encoder().encode_json_at(&json, now - 3600, "old-nonce");
+    let query = fresh.query.clone().unwrap();
+    let tampered = query.replace("fresh-nonce", "other-nonce");
+    for (name, uri) in [
+        ("replayed", stale.url(PATH)),
+        ("tampered nonce", format!("{PATH}?{tampered}")),
+        ("no signature", PATH.to_owned()),
+        ("malformed", format!("{PATH}?msg_signature=xyz")),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(post_to(&uri, fresh.body.clone(), &fresh.headers()))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(body_text(response).await, "invalid signature", "{name}");
+    }
+    assert!(rx.try_recv().is_err());
+
+    // Both forms at once pass too; a route mounted under another path
+    // still reads the query.
+    let both = encoder()
+        .with_signature_form(SignatureForm::Both)
+        .encode(&sample("q-2"))
+        .unwrap();
+    let (nested_tx, mut nested_rx) = mpsc::channel(1);
+    let nested: Router = Router::new().nest(
+        "/hooks",
+        CallbackReceiver::with_channel(decoder(), nested_tx).into_router(PATH),
+    );
+    let response = nested
+        .oneshot(post_to(
+            &both.url(&format!("/hooks{PATH}")),
+            both.body.clone(),
+            &both.headers(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(nested_rx.try_recv().unwrap(), sample("q-2"));
+}
+
+#[tokio::test]
+async fn a_query_signed_loopback_post_is_received() {
+    let (tx, mut rx) = mpsc::channel(4);
+    let app: Router = CallbackReceiver::with_channel(decoder(), tx).into_router(PATH);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let callback = sample("net-q");
+    let sent = query_encoder()
+        .with_form(ess_api::callback::EncryptedForm::Bare)
+        .encode(&callback)
+        .unwrap();
+    let url = sent.url(&format!("http://{addr}{PATH}"));
+    assert!(url.contains("?timestamp="), "{url}");
+    let mut request = http.post(&url).body(sent.body.clone());
+    for (name, value) in sent.headers() {
+        request = request.header(name, value);
+    }
+    let response = tokio::time::timeout(LIMIT, request.send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let got = tokio::time::timeout(LIMIT, rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, callback);
     server.abort();
 }

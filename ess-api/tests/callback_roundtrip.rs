@@ -3,8 +3,10 @@
 
 use ess_api::callback::{
     Callback, CallbackDecoder, CallbackEncoder, CallbackError, CallbackEvent, EncodedCallback,
-    EncryptedForm, InvalidKeyLength, CONTENT_SIGNATURE, DEFAULT_MAX_BODY_LEN,
+    EncryptedForm, InvalidKeyLength, QuerySignature, SignatureCheck, SignatureForm,
+    CONTENT_SIGNATURE, DEFAULT_MAX_BODY_LEN,
 };
+use ess_api::client::FixedClock;
 use ess_api::types::{CallbackMessage, CallbackMsgType, FlowCallbackStatus, FlowStatusChangeData};
 use serde_json::{json, Map, Value};
 
@@ -509,10 +511,29 @@ fn arbitrary_input_never_panics() {
             1 => Some(format!("sha256={}", hex_of(&mut rng, 32))),
             _ => Some(String::from_utf8_lossy(&body[..body.len().min(20)]).into_owned()),
         };
+        let query = match rng.u8(..4) {
+            0 => None,
+            1 => Some(format!(
+                "timestamp={}&nonce={}&msg_signature={}",
+                rng.u64(..),
+                hex_of(&mut rng, 4),
+                hex_of(&mut rng, 20)
+            )),
+            2 => Some(String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned()),
+            _ => Some(
+                (0..rng.usize(0..80))
+                    .map(|_| char::from(b"=&%+?_0123456789abcdefgimnorstuTSN"[rng.usize(..33)]))
+                    .collect(),
+            ),
+        };
+        if let Some(q) = &query {
+            let _ = QuerySignature::from_query(q);
+        }
         for decoder in &decoders {
             let result = decoder.decode_with_signature(&body, sig.as_deref());
             let _ = decoder.decode(&body, [("content-signature", &body[..body.len().min(9)])]);
-            if decoder.has_token() && result.is_ok() {
+            let with_query = decoder.decode_request(&body, [("x", "y")], query.as_deref());
+            if decoder.has_token() && (result.is_ok() || with_query.is_ok()) {
                 accepted_unsigned += 1;
             }
         }
@@ -522,4 +543,201 @@ fn arbitrary_input_never_panics() {
 
 fn hex_of(rng: &mut fastrand::Rng, n: usize) -> String {
     (0..n).map(|_| format!("{:02x}", rng.u8(..))).collect()
+}
+
+/// Every pairing of encryption form and signature form that signs in the
+/// query string, with the matching decoder.
+fn query_configurations() -> Vec<(&'static str, CallbackEncoder)> {
+    let key = || {
+        CallbackEncoder::new()
+            .with_key(KEY)
+            .unwrap()
+            .with_token(TOKEN)
+    };
+    vec![
+        (
+            "wrapped query",
+            key().with_signature_form(SignatureForm::Query),
+        ),
+        (
+            "bare query",
+            key()
+                .with_form(EncryptedForm::Bare)
+                .with_signature_form(SignatureForm::Query),
+        ),
+        (
+            "wrapped both",
+            key().with_signature_form(SignatureForm::Both),
+        ),
+        (
+            "bare both",
+            key()
+                .with_form(EncryptedForm::Bare)
+                .with_signature_form(SignatureForm::Both),
+        ),
+    ]
+}
+
+#[test]
+fn every_event_round_trips_signed_in_the_query_string() {
+    let decoder = CallbackDecoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN);
+    for (name, encoder) in query_configurations() {
+        for callback in samples() {
+            // Dated by the system clock, as the decoder's.
+            let sent = encoder.encode(&callback).unwrap();
+            let query = sent.query.as_deref().expect("a query signature");
+            let received = decoder
+                .decode_request(&sent.body, sent.headers(), Some(query))
+                .unwrap_or_else(|e| panic!("{name} {}: {e}", callback.msg_id));
+            assert_eq!(received.callback, callback, "{name}");
+            let both = encoder.signature_form() == SignatureForm::Both;
+            assert_eq!(sent.content_signature.is_some(), both, "{name}");
+            assert!(
+                matches!(
+                    (both, received.signature),
+                    (true, SignatureCheck::ContentSignatureAndQuery { .. })
+                        | (false, SignatureCheck::Query { .. })
+                ),
+                "{name}: {:?}",
+                received.signature
+            );
+            // The same body without its query signature.
+            let err = decoder
+                .decode_request(&sent.body, sent.headers(), None)
+                .map(|r| r.signature);
+            if both {
+                assert_eq!(err.unwrap(), SignatureCheck::ContentSignature);
+            } else {
+                assert!(
+                    matches!(err, Err(CallbackError::MissingSignature)),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fresh_nonces_and_timestamps_sign_the_same_body() {
+    let encoder = CallbackEncoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN)
+        .with_signature_form(SignatureForm::Query);
+    let a = encoder.encode(&samples()[0]).unwrap();
+    let b = encoder.encode(&samples()[0]).unwrap();
+    assert_eq!(a.body, b.body, "fixed IV: the same body");
+    let (qa, qb) = (a.query.clone().unwrap(), b.query.clone().unwrap());
+    let (pa, pb) = (
+        QuerySignature::from_query(&qa).unwrap().unwrap(),
+        QuerySignature::from_query(&qb).unwrap().unwrap(),
+    );
+    assert_ne!(pa.nonce(), pb.nonce(), "a random nonce each time");
+    assert_eq!(pa.nonce().len(), 16);
+    assert!(pa.nonce().bytes().all(|b| b.is_ascii_alphanumeric()));
+    // Re-signing for a later attempt: a new time, the same body.
+    let later = encoder.sign_query(&a.body, 1_800_000_000, "later").unwrap();
+    let decoder = CallbackDecoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN)
+        .with_clock(FixedClock::new(1_800_000_010));
+    let received = decoder
+        .decode_request(&a.body, a.headers(), Some(&later))
+        .unwrap();
+    assert_eq!(
+        received.signature,
+        SignatureCheck::Query {
+            timestamp: 1_800_000_000
+        }
+    );
+    assert!(decoder
+        .decode_request(&a.body, a.headers(), Some(&qa))
+        .unwrap_err()
+        .is_replay());
+}
+
+#[test]
+fn the_query_goes_onto_the_callback_url() {
+    let sent = CallbackEncoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN)
+        .with_signature_form(SignatureForm::Query)
+        .encode_json_at(b"{}", 1_700_000_000, "abc");
+    let q = sent.query.clone().unwrap();
+    assert_eq!(sent.url("/cb"), format!("/cb?{q}"));
+    assert_eq!(
+        sent.url("http://127.0.0.1:9/cb?tenant=1"),
+        format!("http://127.0.0.1:9/cb?tenant=1&{q}")
+    );
+    assert_eq!(sent.url("/cb?"), format!("/cb?{q}"));
+    assert_eq!(sent.url("/cb#top"), format!("/cb?{q}#top"));
+    let unsigned = CallbackEncoder::new().encode_json(b"{}");
+    assert_eq!(unsigned.url("/cb?a=1"), "/cb?a=1");
+    assert_eq!(unsigned.query, None);
+}
+
+#[test]
+fn query_errors_and_debug_output_never_show_secrets() {
+    let decoder = CallbackDecoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN)
+        .with_clock(FixedClock::new(1_700_000_000));
+    let encoder = CallbackEncoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN)
+        .with_signature_form(SignatureForm::Query);
+    let good = encoder.encode_json_at(&samples()[0].to_json().unwrap(), 1_600_000_000, "n");
+    let q = good.query.clone().unwrap();
+    let mut texts = vec![format!("{decoder:?} {encoder:?} {good:?}")];
+    for query in [
+        q.clone(),
+        q.replace("nonce=n", "nonce=m"),
+        q.replace("timestamp=1600000000", "timestamp=x"),
+        "msg_signature=00".to_owned(),
+    ] {
+        let err = decoder
+            .decode_request(&good.body, good.headers(), Some(&query))
+            .unwrap_err();
+        assert!(err.is_authentication(), "{err:?}");
+        texts.push(format!("{err} {err:?}"));
+    }
+    let err = decoder
+        .decode_request(b"{\"MsgId\":1}", [("a", "b")], Some(&q))
+        .unwrap_err();
+    texts.push(format!("{err} {err:?}"));
+    texts.push(format!("{:?}", QuerySignature::from_query(&q).unwrap()));
+    for text in texts {
+        assert!(!text.contains(KEY) && !text.contains(TOKEN), "{text}");
+        assert!(!text.contains(&KEY[..16]), "{text}");
+    }
+}
+
+#[test]
+fn query_error_classes() {
+    assert!(CallbackError::BadQuerySignature.is_authentication());
+    let replay = CallbackError::TimestampOutOfWindow {
+        timestamp: 1,
+        now: 1000,
+        distance: 999,
+        window_secs: 300,
+    };
+    assert!(replay.is_authentication() && replay.is_replay());
+    assert!(!CallbackError::BadSignature.is_replay());
+    assert!(CallbackError::NoEncryptValue { reason: "is empty" }.is_authentication());
+    let malformed = CallbackError::MalformedQuerySignature {
+        parameter: "nonce",
+        reason: "is missing",
+    };
+    assert!(malformed.is_authentication() && !malformed.is_decryption());
+    assert_eq!(
+        malformed.to_string(),
+        "malformed query signature: `nonce` is missing"
+    );
 }

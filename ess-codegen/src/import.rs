@@ -201,7 +201,15 @@ pub fn import(api_json: &Path, spec_dir: &Path) -> Result<ImportReport, ImportEr
         let path = spec_dir.join("types").join(format!("{name}.toml"));
         let members: Vec<&ApiMember> = obj.members.iter().collect();
         let header = type_header(name, obj.usage.as_deref());
-        merge(&path, &header, "member", &members, side, &enums, &mut report)?;
+        merge(
+            &path,
+            &header,
+            "member",
+            &members,
+            side,
+            &enums,
+            &mut report,
+        )?;
     }
 
     for (name, action) in &api.actions {
@@ -444,7 +452,9 @@ fn undocumented(spec_dir: &Path, report: &mut ImportReport) {
             };
             let display = path.display();
             if !has_doc(&table) {
-                report.undocumented.push(format!("{display}:1: the file itself"));
+                report
+                    .undocumented
+                    .push(format!("{display}:1: the file itself"));
             }
             for t in ["input", "output", "member", "value"] {
                 let lines = member_lines(&text, t);
@@ -643,7 +653,11 @@ fn compare_member(
             "{at}: {table} {}: {} here, {} in the description",
             m.name,
             if list { "a list" } else { "not a list" },
-            if m.kind == "list" { "a list" } else { "not a list" },
+            if m.kind == "list" {
+                "a list"
+            } else {
+                "not a list"
+            },
         ));
     }
     let required = have.get("required").and_then(|l| l.as_bool());

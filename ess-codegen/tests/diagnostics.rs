@@ -103,9 +103,17 @@ fn a_syntax_error_does_not_hide_the_other_mistakes() {
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     };
     // 1. Syntax: UserInfo.toml, used by nearly every action, does not parse.
-    edit("types/UserInfo.toml", "name = \"UserId\"", "name = \"UserId");
+    edit(
+        "types/UserInfo.toml",
+        "name = \"UserId\"",
+        "name = \"UserId",
+    );
     // 2. Unknown type.
-    edit("actions/CancelFlow.toml", "type = \"Agent\"", "type = \"Agnet\"");
+    edit(
+        "actions/CancelFlow.toml",
+        "type = \"Agent\"",
+        "type = \"Agnet\"",
+    );
     // 3. Duplicate member.
     edit(
         "actions/DescribeFlowInfo.toml",
@@ -130,7 +138,10 @@ fn a_syntax_error_does_not_hide_the_other_mistakes() {
         ("types/UserInfo.toml", "malformed spec"),
         ("actions/CancelFlow.toml", "unknown type `Agnet`"),
         ("actions/DescribeFlowInfo.toml", "`FlowGroupId`"),
-        ("actions/StartFlow.toml", "`ResourceNotFound.Flwo` is not in the error catalogue"),
+        (
+            "actions/StartFlow.toml",
+            "`ResourceNotFound.Flwo` is not in the error catalogue",
+        ),
     ] {
         assert!(
             positions.iter().any(|p| p.contains(file)),
@@ -138,6 +149,9 @@ fn a_syntax_error_does_not_hide_the_other_mistakes() {
         );
         assert!(text.contains(what), "{what} not reported:\n{text}");
     }
-    assert!(text.contains("did you mean `ResourceNotFound.Flow`?"), "{text}");
+    assert!(
+        text.contains("did you mean `ResourceNotFound.Flow`?"),
+        "{text}"
+    );
     assert!(text.contains("a type named `Agent` exists"), "{text}");
 }

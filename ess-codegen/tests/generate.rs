@@ -186,16 +186,27 @@ fn the_order_of_the_error_catalogue_does_not_matter() {
     let head = blocks.remove(0);
     // A fixed shuffle: reversed, then every other entry moved to the end.
     blocks.reverse();
-    let (even, odd): (Vec<(usize, &str)>, Vec<(usize, &str)>) =
-        blocks.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let shuffled: Vec<&str> = even.into_iter().chain(odd).map(|(_, b)| b.trim_end()).collect();
+    let (mut front, mut back) = (Vec::new(), Vec::new());
+    for (i, b) in blocks.into_iter().enumerate() {
+        if i % 2 == 0 {
+            front.push(b.trim_end());
+        } else {
+            back.push(b.trim_end());
+        }
+    }
+    let shuffled: Vec<&str> = front.into_iter().chain(back).collect();
     let text = format!("{head}\n[[error]]\n{}\n", shuffled.join("\n\n[[error]]\n"));
     std::fs::write(dir.join("errors.toml"), text).unwrap();
 
     let original = ess_codegen::run(spec_dir()).unwrap().to_file();
-    let shuffled = ess_codegen::run(&dir).unwrap_or_else(|d| panic!("{d}")).to_file();
+    let shuffled = ess_codegen::run(&dir)
+        .unwrap_or_else(|d| panic!("{d}"))
+        .to_file();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(original == shuffled, "the generated code depends on the order of errors.toml");
+    assert!(
+        original == shuffled,
+        "the generated code depends on the order of errors.toml"
+    );
     for code in ["InternalError.Db", "InternalError.DataNotFound"] {
         assert!(
             original.contains(&format!("#[ess(code = \"{code}\", retry = \"transient\")]")),

@@ -193,7 +193,11 @@ fn edited_description(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> 
     path
 }
 
-fn member<'a>(api: &'a mut serde_json::Value, object: &str, name: &str) -> &'a mut serde_json::Value {
+fn member<'a>(
+    api: &'a mut serde_json::Value,
+    object: &str,
+    name: &str,
+) -> &'a mut serde_json::Value {
     api["objects"][object]["members"]
         .as_array_mut()
         .unwrap()
@@ -238,15 +242,30 @@ fn a_retyped_member_is_reported_at_its_line_and_left_alone() {
 fn a_member_that_became_required_and_one_made_a_list_are_reported() {
     let dir = project_copy("required");
     let api = edited_description(&dir, |api| {
-        member(api, "CreateMultiFlowSignQRCodeRequest", "FlowEffectiveDay")["required"] = true.into();
+        member(api, "CreateMultiFlowSignQRCodeRequest", "FlowEffectiveDay")["required"] =
+            true.into();
         member(api, "CancelMultiFlowSignQRCodeRequest", "QrCodeId")["type"] = "list".into();
     });
     let report = import(&api, &dir).unwrap();
     assert_eq!(report.changed.len(), 2, "{report}");
-    assert!(report.changed.iter().any(|c| c.contains("CreateMultiFlowSignQRCode.toml:")
-        && c.ends_with("input FlowEffectiveDay: optional here, required in the description")), "{report}");
-    assert!(report.changed.iter().any(|c| c.contains("CancelMultiFlowSignQRCode.toml:")
-        && c.ends_with("input QrCodeId: not a list here, a list in the description")), "{report}");
+    assert!(
+        report
+            .changed
+            .iter()
+            .any(|c| c.contains("CreateMultiFlowSignQRCode.toml:")
+                && c.ends_with(
+                    "input FlowEffectiveDay: optional here, required in the description"
+                )),
+        "{report}"
+    );
+    assert!(
+        report
+            .changed
+            .iter()
+            .any(|c| c.contains("CancelMultiFlowSignQRCode.toml:")
+                && c.ends_with("input QrCodeId: not a list here, a list in the description")),
+        "{report}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -255,8 +274,14 @@ fn removed_actions_and_types_and_disabled_members_are_reported() {
     let dir = project_copy("removed");
     let api = edited_description(&dir, |api| {
         api["actions"].as_object_mut().unwrap().remove("CancelFlow");
-        api["objects"].as_object_mut().unwrap().remove("CancelFlowRequest");
-        api["objects"].as_object_mut().unwrap().remove("CancelFlowResponse");
+        api["objects"]
+            .as_object_mut()
+            .unwrap()
+            .remove("CancelFlowRequest");
+        api["objects"]
+            .as_object_mut()
+            .unwrap()
+            .remove("CancelFlowResponse");
         api["objects"].as_object_mut().unwrap().remove("Department");
         member(api, "UserInfo", "UserId")["disabled"] = true.into();
     });
@@ -304,7 +329,10 @@ fn error_codes_are_merged_added_ones_appended_dropped_ones_reported() {
     let file = dir.join("actions/CancelFlow.toml");
     assert_eq!(
         report.codes_added,
-        vec![format!("{}: CancelFlow OperationDenied.NoQuota", file.display())]
+        vec![format!(
+            "{}: CancelFlow OperationDenied.NoQuota",
+            file.display()
+        )]
     );
     assert_eq!(report.codes_removed.len(), 1, "{report}");
     assert!(report.codes_removed[0].starts_with(&format!(
@@ -335,7 +363,11 @@ fn a_fresh_import_lists_everything_that_lacks_a_doc() {
     let mut report = import(&api_json(), &dir).unwrap();
     import_errors(&action_errors(), &dir, &mut report).unwrap();
     // 157 actions and 150 types, each with its members: nothing has a doc yet.
-    assert!(report.undocumented.len() > 2_000, "{}", report.undocumented.len());
+    assert!(
+        report.undocumented.len() > 2_000,
+        "{}",
+        report.undocumented.len()
+    );
     assert!(report
         .undocumented
         .iter()

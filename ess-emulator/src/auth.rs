@@ -1,6 +1,7 @@
 //! Authentication of API requests: TC3-HMAC-SHA256 as the service checks it.
 
 use ess_api::client::signing::{Authorization, VerifyError};
+use ess_api::service::codes;
 use ess_api::Credentials;
 
 use crate::error::ApiError;
@@ -19,7 +20,7 @@ pub(crate) fn authenticate(
     body: &[u8],
     now: u64,
 ) -> Result<(), ApiError> {
-    let invalid = |m: String| ApiError::new("AuthFailure.InvalidAuthorization", m);
+    let invalid = |m: String| ApiError::new(codes::AUTH_FAILURE_INVALID_AUTHORIZATION, m);
     let header = head
         .header("authorization")
         .ok_or_else(|| invalid("the Authorization header is missing".to_owned()))?;
@@ -41,14 +42,14 @@ pub(crate) fn authenticate(
         .find(|c| c.secret_id() == auth.secret_id())
         .ok_or_else(|| {
             ApiError::new(
-                "AuthFailure.SecretIdNotFound",
+                codes::AUTH_FAILURE_SECRET_ID_NOT_FOUND,
                 "the SecretId is not known to the emulator",
             )
         })?;
     let timestamp = match head.header("x-tc-timestamp") {
         None => {
             return Err(ApiError::new(
-                "MissingParameter",
+                codes::MISSING_PARAMETER,
                 "the required header X-TC-Timestamp is missing",
             ))
         }
@@ -58,7 +59,7 @@ pub(crate) fn authenticate(
     };
     if timestamp.abs_diff(now) > MAX_CLOCK_DIFFERENCE {
         return Err(ApiError::new(
-            "AuthFailure.SignatureExpire",
+            codes::AUTH_FAILURE_SIGNATURE_EXPIRE,
             format!(
                 "the request timestamp {timestamp} is more than {MAX_CLOCK_DIFFERENCE} seconds from the server time {now}"
             ),
@@ -69,17 +70,17 @@ pub(crate) fn authenticate(
             VerifyError::MissingHeader(name) => invalid(format!(
                 "the signed header {name} is missing from the request"
             )),
-            other => ApiError::new("AuthFailure.SignatureFailure", other.to_string()),
+            other => ApiError::new(codes::AUTH_FAILURE_SIGNATURE_FAILURE, other.to_string()),
         })?;
     match (key.token(), head.header("x-tc-token")) {
         (None, None) => Ok(()),
         (Some(want), Some(got)) if want == got => Ok(()),
         (Some(_), None) => Err(ApiError::new(
-            "AuthFailure.TokenFailure",
+            codes::AUTH_FAILURE_TOKEN_FAILURE,
             "temporary credentials need their session token in X-TC-Token",
         )),
         _ => Err(ApiError::new(
-            "AuthFailure.TokenFailure",
+            codes::AUTH_FAILURE_TOKEN_FAILURE,
             "the session token in X-TC-Token is not valid for this SecretId",
         )),
     }

@@ -6,6 +6,7 @@
 //! "Message"}, "RequestId"}}`. An unknown path is a 404, a known path with
 //! the wrong method a 405.
 
+use ess_api::service::codes;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -292,7 +293,7 @@ fn qr_png(shared: &Shared, id: &str) -> Reply {
             content_type: "image/png",
             body: bytes,
         },
-        Err(e) if e.code() == "ResourceNotFound.QrInfo" => {
+        Err(e) if e.code() == codes::RESOURCE_NOT_FOUND_QR_INFO => {
             Reply::text(404, format!("{}\n", e.message()))
         }
         Err(e) => Reply::text(500, format!("{}\n", e.message())),

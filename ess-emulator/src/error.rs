@@ -1,5 +1,6 @@
 //! The error the emulator answers: a service error code and a message.
 
+use ess_api::service::codes;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -47,11 +48,11 @@ impl ApiError {
     }
 
     pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self::new("InternalError", message)
+        Self::new(codes::INTERNAL_ERROR, message)
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Self::new("InvalidParameter", message)
+        Self::new(codes::INVALID_PARAMETER, message)
     }
 }
 

@@ -13,6 +13,7 @@
 //!   spec-driven checks and the action's own rules, against a fresh state.
 #![doc(hidden)]
 
+use ess_api::service::codes;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
@@ -143,8 +144,8 @@ pub fn run_api(action: &str, body: Value) -> Result<Value, ApiError> {
     let registry = Registry::new();
     let entry = match registry.resolve(action) {
         Resolved::Emulated(entry) => *entry,
-        Resolved::Unsupported => return Err(ApiError::new("UnsupportedOperation", action)),
-        Resolved::Unknown => return Err(ApiError::new("InvalidAction", action)),
+        Resolved::Unsupported => return Err(ApiError::new(codes::UNSUPPORTED_OPERATION, action)),
+        Resolved::Unknown => return Err(ApiError::new(codes::INVALID_ACTION, action)),
     };
     let world = World::default();
     let mut state = State::new(&world);

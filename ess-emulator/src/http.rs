@@ -2,6 +2,7 @@
 //! keep-alive, the API pipeline and the delivery of (possibly faulty)
 //! answers.
 
+use ess_api::service::codes;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -334,7 +335,7 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
         Ok(len) => len,
         Err(reply) if reply.status == 413 => {
             let error = ApiError::new(
-                "RequestSizeLimitExceeded",
+                codes::REQUEST_SIZE_LIMIT_EXCEEDED,
                 format!("the request body is larger than {MAX_BODY} bytes"),
             );
             return answer_error(
@@ -389,7 +390,7 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
         }
         Some(FaultKind::ThrottlingStorm) => {
             let error = ApiError::new(
-                "RequestLimitExceeded",
+                codes::REQUEST_LIMIT_EXCEEDED,
                 "too many requests (injected throttling storm)",
             );
             return answer_error(
@@ -453,7 +454,7 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
     let result = (|| {
         if head.method != "POST" {
             return Err(ApiError::new(
-                "UnsupportedProtocol",
+                codes::UNSUPPORTED_PROTOCOL,
                 format!(
                     "the API takes POST requests with a JSON body, not {}",
                     head.method
@@ -465,7 +466,7 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
         let action = match head.header("x-tc-action").map(str::trim) {
             None | Some("") => {
                 return Err(ApiError::new(
-                    "MissingParameter",
+                    codes::MISSING_PARAMETER,
                     "the required header X-TC-Action is missing",
                 ))
             }
@@ -475,13 +476,13 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
             Resolved::Emulated(entry) => entry,
             Resolved::Unsupported => {
                 return Err(ApiError::new(
-                    "UnsupportedOperation",
+                    codes::UNSUPPORTED_OPERATION,
                     format!("the emulator does not emulate the action {action}"),
                 ))
             }
             Resolved::Unknown => {
                 return Err(ApiError::new(
-                    "InvalidAction",
+                    codes::INVALID_ACTION,
                     format!("the action {action} does not exist"),
                 ))
             }
@@ -489,13 +490,13 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
         match head.header("x-tc-version").map(str::trim) {
             None | Some("") => {
                 return Err(ApiError::new(
-                    "MissingParameter",
+                    codes::MISSING_PARAMETER,
                     "the required header X-TC-Version is missing",
                 ))
             }
             Some(v) if v != ess_api::service::VERSION => {
                 return Err(ApiError::new(
-                    "NoSuchVersion",
+                    codes::NO_SUCH_VERSION,
                     format!(
                         "the version {v} does not exist; the emulator serves {}",
                         ess_api::service::VERSION
@@ -507,7 +508,7 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
         if let (true, Some(limit)) = (shared.rate_limits, entry.rate_limit) {
             if !shared.limiter.admit(entry.name, limit) {
                 return Err(ApiError::new(
-                    "RequestLimitExceeded",
+                    codes::REQUEST_LIMIT_EXCEEDED,
                     format!("{} allows {limit} requests per second", entry.name),
                 ));
             }

@@ -6,7 +6,8 @@
 //! `{"Response": {...}}` and the service's error codes. It emulates
 //! `CreateMultiFlowSignQRCode` and `CancelMultiFlowSignQRCode` against a
 //! declared [`World`] (an organization, its employees, its contract quota
-//! and its templates), serves each QR code as a real PNG, and simulates
+//! and its templates), accepts files with `UploadFiles` ([`Emulator::uploaded_file`]),
+//! serves each QR code as a real PNG, and simulates
 //! people scanning codes ([`Emulator::scan`]) and signing
 //! ([`Emulator::sign`]). Everything it holds is in memory and is gone when
 //! it stops.
@@ -101,6 +102,7 @@ pub use crate::events::{Event, EventKind};
 pub use crate::faults::{Fault, FaultError, FaultKind, FaultScope};
 pub use crate::state::{
     FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, Snapshot, StartedFlow,
+    UploadedFileInfo, MAX_STORED_FILES, MAX_STORED_FILE_BYTES,
 };
 pub use crate::world::{
     defaults, Organization, SigningOrder, Template, TemplateKind, TemplateProblem, World,
@@ -584,6 +586,26 @@ impl Emulator {
     /// Every contract, oldest first.
     pub fn flows(&self) -> Vec<FlowInfo> {
         self.shared.lock_state().flows(self.now())
+    }
+
+    /// A file uploaded with `UploadFiles`, by the id `FileIds` returned;
+    /// `None` for an unknown id or once the file's deadline is reached.
+    pub fn uploaded_file(&self, id: &str) -> Option<UploadedFileInfo> {
+        let now = self.now();
+        let state = self.shared.lock_state();
+        state.files.get(id, now).map(state::FileStore::info)
+    }
+
+    /// The decoded contents of an uploaded file, while it has not expired.
+    pub fn uploaded_file_content(&self, id: &str) -> Option<Vec<u8>> {
+        let now = self.now();
+        let state = self.shared.lock_state();
+        state.files.get(id, now).map(|f| f.content.clone())
+    }
+
+    /// Every uploaded file that has not expired, oldest first.
+    pub fn uploaded_files(&self) -> Vec<UploadedFileInfo> {
+        self.shared.lock_state().files.infos(self.now())
     }
 
     /// Everything the emulator holds.

@@ -1,6 +1,7 @@
 //! What changes while the emulator runs: QR codes, contracts, quota and
 //! events. Kept in memory only.
 
+use ess_api::service::codes;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
@@ -261,6 +262,8 @@ pub(crate) struct State {
     /// Unsigned contracts whose expiry is not recorded yet, by deadline.
     open: BTreeSet<(u64, usize)>,
     pub events: EventLog,
+    /// Files uploaded with `UploadFiles` that have not expired yet.
+    pub files: FileStore,
 }
 
 impl State {
@@ -273,6 +276,7 @@ impl State {
             flow_index: HashMap::new(),
             open: BTreeSet::new(),
             events: EventLog::new(),
+            files: FileStore::default(),
         }
     }
 
@@ -438,13 +442,13 @@ impl State {
             })
         {
             return Err(ApiError::new(
-                "OperationDenied.Forbid",
+                codes::OPERATION_DENIED_FORBID,
                 "the scanner is not one of the people allowed to sign through this QR code",
             ));
         }
         if code.forbid_personal_multiple_sign && code.signer_mobiles.contains(&scan.mobile) {
             return Err(ApiError::new(
-                "OperationDenied.Forbid",
+                codes::OPERATION_DENIED_FORBID,
                 "this person already started a contract from this QR code, which allows one per person",
             ));
         }
@@ -541,20 +545,20 @@ impl State {
     pub(crate) fn sign(&mut self, flow_id: &str, now: u64) -> Result<FlowInfo, ApiError> {
         let &i = self.flow_index.get(flow_id).ok_or_else(|| {
             ApiError::new(
-                "ResourceNotFound.Flow",
+                codes::RESOURCE_NOT_FOUND_FLOW,
                 format!("no contract has the id {flow_id}"),
             )
         })?;
         let flow = &mut self.flows[i];
         if flow.signed_at.is_some() {
             return Err(ApiError::new(
-                "OperationDenied.FlowHasTerminated",
+                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
                 "the contract is already signed",
             ));
         }
         if now > flow.deadline {
             return Err(ApiError::new(
-                "OperationDenied.FlowHasTerminated",
+                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
                 "the contract was not signed before its deadline",
             ));
         }
@@ -608,20 +612,150 @@ impl State {
     }
 }
 
+/// The most files the emulator keeps at once (uploaded with `UploadFiles`
+/// and not expired yet); an upload that would go beyond it is refused with
+/// `LimitExceeded`.
+pub const MAX_STORED_FILES: usize = 500;
+
+/// The most bytes of file contents the emulator keeps at once (64 MiB);
+/// an upload that would go beyond it is refused with `LimitExceeded`.
+pub const MAX_STORED_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// A file uploaded with `UploadFiles`, as the emulator keeps it.
+pub(crate) struct StoredFile {
+    pub id: String,
+    pub name: Option<String>,
+    /// `pdf`, `docx`, `png`, ...
+    pub file_type: &'static str,
+    pub business_type: String,
+    pub operator_id: String,
+    pub uploaded_at: u64,
+    /// When the file id stops working, in Unix seconds.
+    pub deadline: u64,
+    pub content: Vec<u8>,
+}
+
+/// A file uploaded with `UploadFiles`, as
+/// [`Emulator::uploaded_file`](crate::Emulator::uploaded_file) shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct UploadedFileInfo {
+    /// The file's id (32 characters), as `FileIds` returned it.
+    pub file_id: String,
+    /// The `FileName` it was uploaded with, if any.
+    pub file_name: Option<String>,
+    /// Its type, lower case: `pdf`, `doc`, `docx`, `xls`, `xlsx`, `html`,
+    /// `jpg`, `jpeg`, `png` or `zip`.
+    pub file_type: String,
+    /// The `BusinessType` it was uploaded for.
+    pub business_type: String,
+    /// The employee who uploaded it.
+    pub operator_id: String,
+    /// Its size in bytes, once decoded.
+    pub size: u64,
+    /// When it was uploaded, in Unix seconds.
+    pub uploaded_at: u64,
+    /// When its id stops working, in Unix seconds.
+    pub deadline: u64,
+}
+
+/// The uploaded files, bounded by [`MAX_STORED_FILES`] and
+/// [`MAX_STORED_FILE_BYTES`]. A file is gone once its deadline is reached.
+#[derive(Default)]
+pub(crate) struct FileStore {
+    files: HashMap<String, StoredFile>,
+    /// Ids in upload order.
+    order: Vec<String>,
+    bytes: usize,
+}
+
+impl FileStore {
+    /// Forgets the files whose deadline is reached.
+    pub(crate) fn purge_expired(&mut self, now: u64) {
+        let files = &mut self.files;
+        let bytes = &mut self.bytes;
+        self.order.retain(|id| match files.get(id) {
+            Some(f) if f.deadline > now => true,
+            Some(_) => {
+                if let Some(f) = files.remove(id) {
+                    *bytes = bytes.saturating_sub(f.content.len());
+                }
+                false
+            }
+            None => false,
+        });
+    }
+
+    /// Whether an id is taken (expired or not).
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.files.contains_key(id)
+    }
+
+    /// A file that has not expired.
+    pub(crate) fn get(&self, id: &str, now: u64) -> Option<&StoredFile> {
+        self.files.get(id).filter(|f| f.deadline > now)
+    }
+
+    /// How many files are kept, and their bytes.
+    pub(crate) fn usage(&self) -> (usize, usize) {
+        (self.files.len(), self.bytes)
+    }
+
+    /// Whether `files` more files of `bytes` bytes in all stay within
+    /// [`MAX_STORED_FILES`] and [`MAX_STORED_FILE_BYTES`].
+    pub(crate) fn has_room(&self, files: usize, bytes: usize) -> bool {
+        self.files.len().saturating_add(files) <= MAX_STORED_FILES
+            && self.bytes.saturating_add(bytes) <= MAX_STORED_FILE_BYTES
+    }
+
+    /// Keeps a file; the caller checked the limits with [`Self::has_room`].
+    pub(crate) fn insert(&mut self, file: StoredFile) {
+        self.bytes = self.bytes.saturating_add(file.content.len());
+        let id = file.id.clone();
+        match self.files.insert(id.clone(), file) {
+            Some(old) => self.bytes = self.bytes.saturating_sub(old.content.len()),
+            None => self.order.push(id),
+        }
+    }
+
+    pub(crate) fn info(file: &StoredFile) -> UploadedFileInfo {
+        UploadedFileInfo {
+            file_id: file.id.clone(),
+            file_name: file.name.clone(),
+            file_type: file.file_type.to_owned(),
+            business_type: file.business_type.clone(),
+            operator_id: file.operator_id.clone(),
+            size: file.content.len() as u64,
+            uploaded_at: file.uploaded_at,
+            deadline: file.deadline,
+        }
+    }
+
+    /// Every file that has not expired, oldest first.
+    pub(crate) fn infos(&self, now: u64) -> Vec<UploadedFileInfo> {
+        self.order
+            .iter()
+            .filter_map(|id| self.get(id, now))
+            .map(Self::info)
+            .collect()
+    }
+}
+
 pub(crate) fn qr_not_found(id: &str) -> ApiError {
     ApiError::new(
-        "ResourceNotFound.QrInfo",
+        codes::RESOURCE_NOT_FOUND_QR_INFO,
         format!("no QR code has the id {id}"),
     )
 }
 
 fn qr_invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new("OperationDenied.QrInvalid", message)
+    ApiError::new(codes::OPERATION_DENIED_QR_INVALID, message)
 }
 
 pub(crate) fn no_quota() -> ApiError {
     ApiError::new(
-        "OperationDenied.NoQuota",
+        codes::OPERATION_DENIED_NO_QUOTA,
         "the organization has no contract quota left",
     )
 }
@@ -629,7 +763,7 @@ pub(crate) fn no_quota() -> ApiError {
 /// Checks a person's details the way the service does: a name, a mainland
 /// mobile number (11 digits starting with 1), and when given an identity
 /// document of a known type with a well-formed number. `prefix` is put
-/// before member names in messages (`Restrictions[0].`).
+/// before member names in messages (`Restrictions.0.`).
 pub(crate) fn check_person(
     prefix: &str,
     name: Option<&str>,
@@ -640,13 +774,13 @@ pub(crate) fn check_person(
     match name.map(str::trim) {
         None | Some("") => {
             return Err(ApiError::new(
-                "InvalidParameter.Name",
+                codes::INVALID_PARAMETER_NAME,
                 format!("{prefix}Name must not be empty"),
             ))
         }
         Some(n) if n.chars().count() > 50 => {
             return Err(ApiError::new(
-                "InvalidParameter.Name",
+                codes::INVALID_PARAMETER_NAME,
                 format!("{prefix}Name must be at most 50 characters"),
             ))
         }
@@ -657,11 +791,11 @@ pub(crate) fn check_person(
     });
     if !mobile_ok {
         return Err(ApiError::new(
-            "InvalidParameter.Mobile",
+            codes::INVALID_PARAMETER_MOBILE,
             format!("{prefix}Mobile must be a mainland mobile number: 11 digits starting with 1"),
         ));
     }
-    let card = |message: String| Err(ApiError::new("InvalidParameter.CardNumber", message));
+    let card = |message: String| Err(ApiError::new(codes::INVALID_PARAMETER_CARD_NUMBER, message));
     match (id_card_type, id_card_number) {
         (None, None) => Ok(()),
         (Some("ID_CARD") | None, Some(number)) => {
@@ -798,7 +932,7 @@ mod tests {
                 crate::ids::resource_id,
             )
             .unwrap_err();
-        assert_eq!(e.code(), "OperationDenied.NoQuota");
+        assert_eq!(e.code(), codes::OPERATION_DENIED_NO_QUOTA);
         let last = state.events.since(1);
         assert_eq!(last.len(), 1);
         assert!(matches!(
@@ -806,6 +940,52 @@ mod tests {
             EventKind::ScanRefusedNoQuota { qr_code_id, user_data, .. }
                 if *qr_code_id == id && user_data.as_deref() == Some("dQ==")
         ));
+    }
+
+    fn stored(id: &str, deadline: u64, size: usize) -> StoredFile {
+        StoredFile {
+            id: id.to_owned(),
+            name: None,
+            file_type: "pdf",
+            business_type: "DOCUMENT".to_owned(),
+            operator_id: crate::world::defaults::OPERATOR_ID.to_owned(),
+            uploaded_at: 0,
+            deadline,
+            content: vec![b'%'; size],
+        }
+    }
+
+    #[test]
+    fn the_file_store_is_bounded_and_forgets_expired_files() {
+        let mut store = FileStore::default();
+        store.insert(stored("a", 10, 3));
+        store.insert(stored("b", 20, 4));
+        assert_eq!(store.usage(), (2, 7));
+        assert!(store.get("a", 9).is_some());
+        assert!(store.get("a", 10).is_none(), "gone at its deadline");
+        let ids = |store: &FileStore, now| -> Vec<String> {
+            store.infos(now).into_iter().map(|f| f.file_id).collect()
+        };
+        assert_eq!(ids(&store, 0), ["a", "b"]);
+        assert_eq!(ids(&store, 10), ["b"]);
+        store.purge_expired(10);
+        assert_eq!(store.usage(), (1, 4));
+        assert!(!store.contains("a"));
+        store.purge_expired(20);
+        assert_eq!(store.usage(), (0, 0));
+
+        assert!(store.has_room(MAX_STORED_FILES, MAX_STORED_FILE_BYTES));
+        assert!(!store.has_room(MAX_STORED_FILES + 1, 0));
+        assert!(!store.has_room(1, MAX_STORED_FILE_BYTES + 1));
+        store.insert(stored("c", 30, 5));
+        assert!(store.has_room(1, MAX_STORED_FILE_BYTES - 5));
+        assert!(!store.has_room(1, MAX_STORED_FILE_BYTES - 4));
+        assert!(!store.has_room(MAX_STORED_FILES, 0));
+        // Accounting near the byte limit, without allocating it.
+        store.bytes = MAX_STORED_FILE_BYTES - 1;
+        assert!(store.has_room(1, 1));
+        assert!(!store.has_room(1, 2));
+        assert!(!store.has_room(usize::MAX, usize::MAX), "no overflow");
     }
 
     #[test]
@@ -823,21 +1003,21 @@ mod tests {
         assert!(ok("张三", "13800009527").is_ok());
         assert_eq!(
             ok(" ", "13800009527").unwrap_err().code(),
-            "InvalidParameter.Name"
+            codes::INVALID_PARAMETER_NAME
         );
         assert_eq!(
             ok("张三", "23800009527").unwrap_err().code(),
-            "InvalidParameter.Mobile"
+            codes::INVALID_PARAMETER_MOBILE
         );
         assert_eq!(
             ok("张三", "1380000952").unwrap_err().code(),
-            "InvalidParameter.Mobile"
+            codes::INVALID_PARAMETER_MOBILE
         );
         let card = |t, n| check_person("R.", Some("a"), Some("13800009527"), t, n);
         assert!(card(Some("ID_CARD"), Some("11010519491231002X")).is_ok());
         assert!(card(None, Some("11010519491231002X")).is_ok());
         let e = card(Some("PASSPORT"), Some("x")).unwrap_err();
-        assert_eq!(e.code(), "InvalidParameter.CardNumber");
+        assert_eq!(e.code(), codes::INVALID_PARAMETER_CARD_NUMBER);
         assert!(e.message().starts_with("R.IdCardType"));
         assert!(card(Some("ID_CARD"), None).is_err());
         assert!(card(Some("ID_CARD"), Some("123")).is_err());

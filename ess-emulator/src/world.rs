@@ -38,14 +38,16 @@
 //! [callbacks]
 //! url = "http://127.0.0.1:9000/ess/callback"
 //! key = "0123456789abcdef0123456789abcdef"  # 32 bytes: bodies are encrypted
-//! token = "signature-token"                 # bodies are signed
+//! token = "signature-token"                 # requests are signed
 //! encrypted_form = "wrapped"                # or "bare"
+//! signature_form = "header"                 # or "query" (needs the key), or "both"
 //! max_attempts = 5
 //! retry_backoff_ms = 250
 //! timeout_ms = 5000
 //! allow_non_loopback = false
 //! ```
 
+use ess_api::service::codes;
 use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
@@ -148,12 +150,12 @@ impl TemplateProblem {
     /// The service's error code for the problem.
     pub fn code(self) -> &'static str {
         match self {
-            TemplateProblem::NoSigners => "FailedOperation.QrCodeSignUsers",
+            TemplateProblem::NoSigners => codes::FAILED_OPERATION_QR_CODE_SIGN_USERS,
             TemplateProblem::InitiatorSignComponents => {
-                "FailedOperation.QrCodeCreatorSignComponents"
+                codes::FAILED_OPERATION_QR_CODE_CREATOR_SIGN_COMPONENTS
             }
             TemplateProblem::InitiatorFillComponents | TemplateProblem::CompanySignsFirst => {
-                "FailedOperation.QrCodeTemplateId"
+                codes::FAILED_OPERATION_QR_CODE_TEMPLATE_ID
             }
         }
     }
@@ -592,6 +594,11 @@ impl World {
                 set(&c.token)
             );
             let _ = writeln!(out, "encrypted_form = {}", q(callbacks::form_name(c.form)));
+            let _ = writeln!(
+                out,
+                "signature_form = {}",
+                q(callbacks::signature_form_name(c.signature_form))
+            );
             let _ = writeln!(out, "max_attempts = {}", c.max_attempts);
             let _ = writeln!(
                 out,
@@ -722,6 +729,8 @@ struct FileCallbacks {
     #[serde(default)]
     encrypted_form: Option<FileForm>,
     #[serde(default)]
+    signature_form: Option<Spanned<FileSignatureForm>>,
+    #[serde(default)]
     max_attempts: Option<Spanned<u32>>,
     #[serde(default)]
     retry_backoff_ms: Option<Spanned<u64>>,
@@ -739,6 +748,16 @@ enum FileForm {
     Bare,
 }
 
+#[derive(Clone, Copy, Deserialize)]
+enum FileSignatureForm {
+    #[serde(rename = "header")]
+    Header,
+    #[serde(rename = "query")]
+    Query,
+    #[serde(rename = "both")]
+    Both,
+}
+
 impl FileCallbacks {
     /// The configuration, or the span to blame and what is wrong (the
     /// table's, `table`, when no key is to blame). Secrets never appear in
@@ -754,6 +773,11 @@ impl FileCallbacks {
         config.form = match c.encrypted_form {
             Some(FileForm::Bare) => callbacks::EncryptedForm::Bare,
             Some(FileForm::Wrapped) | None => callbacks::EncryptedForm::Wrapped,
+        };
+        config.signature_form = match c.signature_form.as_ref().map(|f| *f.get_ref()) {
+            Some(FileSignatureForm::Query) => callbacks::SignatureForm::Query,
+            Some(FileSignatureForm::Both) => callbacks::SignatureForm::Both,
+            Some(FileSignatureForm::Header) | None => callbacks::SignatureForm::ContentSignature,
         };
         if let Some(n) = &c.max_attempts {
             config.max_attempts = *n.get_ref();
@@ -773,6 +797,9 @@ impl FileCallbacks {
                         Some(c.url.span())
                     }
                     CallbackConfigError::KeyLength { .. } => c.key.as_ref().map(|k| k.span()),
+                    CallbackConfigError::QuerySignatureNeedsKey => {
+                        c.signature_form.as_ref().map(|f| f.span())
+                    }
                     CallbackConfigError::MaxAttempts { .. } => {
                         c.max_attempts.as_ref().map(|n| n.span())
                     }
@@ -916,6 +943,7 @@ mod tests {
         assert_eq!(c.url, "http://127.0.0.1:9000/cb");
         assert_eq!(c.token.as_deref(), Some("tok"));
         assert_eq!(c.form, callbacks::EncryptedForm::Bare);
+        assert_eq!(c.signature_form, callbacks::SignatureForm::ContentSignature);
         assert_eq!(c.max_attempts, 3);
         assert_eq!(c.retry_backoff, std::time::Duration::from_millis(10));
         assert_eq!(c.timeout, callbacks::DEFAULT_TIMEOUT);
@@ -935,6 +963,27 @@ mod tests {
         }
         assert_eq!(back, expected);
 
+        // The query form, read and written back.
+        for (name, form) in [
+            ("query", callbacks::SignatureForm::Query),
+            ("both", callbacks::SignatureForm::Both),
+            ("header", callbacks::SignatureForm::ContentSignature),
+        ] {
+            let world = parse(&format!(
+                "[callbacks]\nurl = \"http://127.0.0.1:9000/cb\"\nkey = \"0123456789abcdef0123456789abcdef\"\n\
+                 token = \"tok\"\nsignature_form = \"{name}\"\n"
+            ))
+            .unwrap();
+            assert_eq!(world.callbacks.as_ref().unwrap().signature_form, form);
+            let text = world.to_toml();
+            assert!(
+                text.contains(&format!("signature_form = \"{name}\"")),
+                "{text}"
+            );
+            let back = World::from_toml_str(&text, "back.toml").unwrap();
+            assert_eq!(back.callbacks.unwrap().signature_form, form);
+        }
+
         let err = |table: &str| parse(table).unwrap_err().to_string();
         let e = err("[callbacks]\nurl = \"http://10.0.0.1/\"\n");
         assert!(
@@ -951,6 +1000,15 @@ mod tests {
         assert!(e.starts_with("w.toml:6:16: "), "{e}");
         let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nencrypted_form = \"zip\"\n");
         assert!(e.contains("wrapped"), "{e}");
+        let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nsignature_form = \"url\"\n");
+        assert!(e.contains("query"), "{e}");
+        let e = err(
+            "[callbacks]\nurl = \"http://127.0.0.1/\"\ntoken = \"t\"\nsignature_form = \"query\"\n",
+        );
+        assert!(
+            e.starts_with("w.toml:7:18: ") && e.contains("needs a callback key"),
+            "{e}"
+        );
         let e = err("[callbacks]\nurl = \"http://127.0.0.1/\"\nsecret = 1\n");
         assert!(e.contains("unknown field"), "{e}");
         let e = err("[callbacks]\nkey = \"x\"\n");

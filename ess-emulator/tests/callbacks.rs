@@ -1,6 +1,6 @@
 //! Callbacks, end to end: the emulator posts to a receiver on 127.0.0.1
-//! that decodes with `ess_api::callback::CallbackDecoder`, as an
-//! application would.
+//! that decodes with `ess_api::callback::CallbackDecoder` (body, headers and
+//! query string), as an application would, in both signature forms.
 
 mod support;
 
@@ -11,9 +11,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ess_api::callback::{Callback, CallbackDecoder, CallbackError, CallbackEvent};
+use ess_api::callback::{
+    Callback, CallbackDecoder, CallbackError, CallbackEvent, QuerySignature, SignatureCheck,
+};
+use ess_api::client::{SkewedClock, SystemClock};
 use ess_api::types::{FlowCallbackStatus, FlowStatusChangeData};
-use ess_emulator::callbacks::EncryptedForm;
+use ess_emulator::callbacks::{EncryptedForm, SignatureForm};
 use ess_emulator::{
     defaults, CallbackConfig, CallbackConfigError, DeliveryStatus, Emulator, EventKind,
     Organization, ScanRequest, StartError, Template, World,
@@ -33,15 +36,23 @@ const USER_DATA: &str = "b3JkZXItNDI=";
 #[derive(Debug)]
 struct Received {
     at: Instant,
+    /// The request target's path, without the query string.
     path: String,
+    /// The query string, when the request target has one.
+    query: Option<String>,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     /// What the receiver answered.
     status: u16,
     /// What the decoder made of it.
     decoded: Result<Callback, String>,
+    /// The signature check it passed, when decoded.
+    signature: Option<SignatureCheck>,
     /// Whether the decoder refused it as not authentic.
     unauthentic: bool,
+    /// Whether the decoder refused it as a replay (a timestamp outside its
+    /// window).
+    replay: bool,
 }
 
 impl Received {
@@ -162,23 +173,37 @@ async fn serve(
         }
     }
     let body = buf[head_len..head_len + length].to_vec();
-    let result = decoder.decode(&body, headers.iter().map(|(n, v)| (n, v)));
-    let (status, decoded, unauthentic) = match result {
-        Ok(callback) => {
+    let (path, query) = match path.split_once('?') {
+        Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+        None => (path, None),
+    };
+    let result =
+        decoder.decode_request(&body, headers.iter().map(|(n, v)| (n, v)), query.as_deref());
+    let replay = matches!(&result, Err(e) if e.is_replay());
+    let (status, decoded, signature, unauthentic) = match result {
+        Ok(received) => {
             let status = script.lock().unwrap().pop_front().unwrap_or(200);
-            (status, Ok(callback), false)
+            (
+                status,
+                Ok(received.callback),
+                Some(received.signature),
+                false,
+            )
         }
-        Err(e) if e.is_authentication() => (401, Err(e.to_string()), true),
-        Err(e) => (400, Err(e.to_string()), false),
+        Err(e) if e.is_authentication() => (401, Err(e.to_string()), None, true),
+        Err(e) => (400, Err(e.to_string()), None, false),
     };
     log.lock().unwrap().push(Received {
         at: Instant::now(),
         path,
+        query,
         headers,
         body,
         status,
         decoded,
+        signature,
         unauthentic,
+        replay,
     });
     let answer =
         format!("HTTP/1.1 {status} Whatever\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -309,6 +334,9 @@ async fn a_scan_and_a_signature_post_typed_decrypted_verified_callbacks() {
             let signature = r.header("Content-Signature").unwrap();
             assert!(signature.starts_with("sha256=") && signature.len() == 71);
             assert_eq!(r.header("Content-Type"), Some("application/json"));
+            // The header form by default: no query signature.
+            assert_eq!(r.query, None);
+            assert_eq!(r.signature, Some(SignatureCheck::ContentSignature));
         }
     });
 
@@ -1117,4 +1145,243 @@ async fn the_command_posts_callbacks_configured_by_flags_and_environment() {
         !everything.contains(KEY) && !everything.contains(TOKEN),
         "{everything}"
     );
+}
+
+/// A decoder like [`secure_decoder`] whose clock is `offset_secs` ahead of
+/// the system's (the emulator's clock after `advance_clock`).
+fn secure_decoder_ahead(offset_secs: i64) -> CallbackDecoder {
+    secure_decoder().with_clock(SkewedClock::new(SystemClock, offset_secs))
+}
+
+#[tokio::test]
+async fn a_query_signed_callback_is_verified_and_decoded_into_a_typed_event() {
+    let receiver = Receiver::start(secure_decoder(), &[]).await;
+    let emu = emulator_with(
+        config(receiver.url())
+            .with_key(KEY)
+            .with_token(TOKEN)
+            .with_signature_form(SignatureForm::Query),
+    )
+    .await;
+    let qr_code_id = qr_code(&emu, defaults::B2C_TEMPLATE_ID).await;
+    let flow = emu
+        .scan(&ScanRequest::new(&qr_code_id, "张三", "13800009527"))
+        .unwrap();
+    emu.sign(&flow.flow_id).unwrap();
+    flush(&emu).await;
+
+    // Decoded into typed events, in order.
+    let got = receiver.accepted();
+    assert_eq!(got.len(), 3, "{got:?}");
+    let started = status_change(&got[0]);
+    assert_eq!(started.flow_id, flow.flow_id);
+    assert_eq!(
+        started.flow_callback_status,
+        Some(FlowCallbackStatus::WaitingToSign)
+    );
+    assert_eq!(started.user_data.as_deref(), Some(USER_DATA));
+    assert_eq!(qr_data(&got[1])["FlowId"], flow.flow_id.as_str());
+    let signed = status_change(&got[2]);
+    assert_eq!(
+        signed.flow_callback_status,
+        Some(FlowCallbackStatus::Signed)
+    );
+
+    // On the wire: the query form only, dated by the emulator's clock,
+    // each with its own nonce, checked as such by the decoder.
+    let now = emu.now();
+    receiver.with(|log| {
+        assert_eq!(log.len(), 3);
+        let mut nonces = Vec::new();
+        for r in log {
+            assert_eq!(r.path, "/ess/callback");
+            assert_eq!(r.header("Content-Signature"), None);
+            let query = r.query.as_deref().expect("a query string");
+            let q = QuerySignature::from_query(query).unwrap().unwrap();
+            assert!(q.timestamp().abs_diff(now) <= 5, "{query} at {now}");
+            assert_eq!(
+                r.signature,
+                Some(SignatureCheck::Query {
+                    timestamp: q.timestamp()
+                })
+            );
+            let wrapper: Value = serde_json::from_slice(&r.body).unwrap();
+            assert!(wrapper["encrypt"].is_string(), "{wrapper}");
+            nonces.push(q.nonce().to_owned());
+        }
+        nonces.sort();
+        nonces.dedup();
+        assert_eq!(nonces.len(), 3, "a fresh nonce for every request");
+    });
+    let deliveries = emu.callback_deliveries();
+    assert!(deliveries
+        .iter()
+        .all(|d| d.status == DeliveryStatus::Delivered && d.signed));
+
+    // A receiver that only reads headers cannot verify these.
+    let header_only = CallbackDecoder::new()
+        .with_key(KEY)
+        .unwrap()
+        .with_token(TOKEN);
+    receiver.with(|log| {
+        let err = header_only
+            .decode(&log[0].body, log[0].headers.iter().map(|(n, v)| (n, v)))
+            .unwrap_err();
+        assert!(matches!(err, CallbackError::MissingSignature), "{err:?}");
+    });
+    assert_eq!(
+        emu.callback_config().unwrap().signature_form,
+        SignatureForm::Query
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn both_forms_on_a_bare_body_are_both_checked() {
+    let receiver = Receiver::start(secure_decoder(), &[]).await;
+    let emu = emulator_with(
+        config(format!("{}?tenant=t-1", receiver.url()))
+            .with_key(KEY)
+            .with_token(TOKEN)
+            .with_form(EncryptedForm::Bare)
+            .with_signature_form(SignatureForm::Both),
+    )
+    .await;
+    let qr_code_id = qr_code(&emu, defaults::B2C_TEMPLATE_ID).await;
+    emu.scan(&ScanRequest::new(&qr_code_id, "张三", "13800009527"))
+        .unwrap();
+    flush(&emu).await;
+    assert_eq!(receiver.accepted().len(), 2);
+    receiver.with(|log| {
+        for r in log {
+            assert!(r.header("Content-Signature").is_some());
+            let query = r.query.as_deref().unwrap();
+            // The URL's own query is kept, the signature added after it.
+            assert!(query.starts_with("tenant=t-1&timestamp="), "{query}");
+            assert!(matches!(
+                r.signature,
+                Some(SignatureCheck::ContentSignatureAndQuery { .. })
+            ));
+            assert_eq!(r.header("Content-Type"), Some("text/plain; charset=utf-8"));
+        }
+    });
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn query_signatures_follow_the_emulators_clock_and_a_replay_window_refuses_them() {
+    // The emulator's clock an hour ahead: its timestamps are an hour
+    // ahead of a receiver that reads the system clock.
+    let strict = Receiver::start(secure_decoder(), &[]).await;
+    let emu = emulator_with(
+        config(strict.url())
+            .with_key(KEY)
+            .with_token(TOKEN)
+            .with_signature_form(SignatureForm::Query)
+            .with_max_attempts(2),
+    )
+    .await;
+    // Created first: the API client signs with the system clock.
+    let qr_code_id = qr_code(&emu, defaults::B2C_TEMPLATE_ID).await;
+    emu.advance_clock(Duration::from_secs(3600));
+    emu.scan(&ScanRequest::new(&qr_code_id, "张三", "13800009527"))
+        .unwrap();
+    flush(&emu).await;
+    assert!(strict.accepted().is_empty());
+    strict.with(|log| {
+        assert_eq!(log.len(), 4, "two messages, two attempts each");
+        for r in log {
+            assert!(r.unauthentic && r.replay && r.status == 401, "{r:?}");
+            let err = r.decoded.as_ref().unwrap_err();
+            assert!(err.contains("outside the allowed window of 300 s"), "{err}");
+        }
+        // Each attempt is signed afresh: same body, another nonce.
+        let q = |r: &Received| {
+            QuerySignature::from_query(r.query.as_deref().unwrap())
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(log[0].body, log[1].body);
+        assert_ne!(q(&log[0]).nonce(), q(&log[1]).nonce());
+    });
+    assert!(emu
+        .callback_deliveries()
+        .iter()
+        .all(|d| d.status == DeliveryStatus::Failed));
+
+    // A receiver whose clock agrees with the emulator's accepts them.
+    let agreeing = Receiver::start(secure_decoder_ahead(3600), &[]).await;
+    emu.set_callbacks(Some(
+        config(agreeing.url())
+            .with_key(KEY)
+            .with_token(TOKEN)
+            .with_signature_form(SignatureForm::Query),
+    ))
+    .unwrap();
+    emu.scan(&ScanRequest::new(&qr_code_id, "李四", "13900001234"))
+        .unwrap();
+    flush(&emu).await;
+    assert_eq!(agreeing.accepted().len(), 2);
+    agreeing.with(|log| {
+        for r in log {
+            let timestamp = r.signature.unwrap().timestamp().unwrap();
+            assert!(timestamp.abs_diff(emu.now()) <= 5);
+        }
+    });
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_world_file_chooses_the_query_form() {
+    let receiver = Receiver::start(secure_decoder(), &[]).await;
+    let text = format!(
+        "[organization]\nid = \"{}\"\ncontract_quota = 5\noperators = [\"{}\"]\n\n\
+         [[templates]]\nid = \"{}\"\nkind = \"person-only\"\n\n\
+         [callbacks]\nurl = \"{}\"\nkey = \"{KEY}\"\ntoken = \"{TOKEN}\"\n\
+         signature_form = \"query\"\nretry_backoff_ms = 10\n",
+        defaults::ORGANIZATION_ID,
+        defaults::OPERATOR_ID,
+        defaults::PERSON_TEMPLATE_ID,
+        receiver.url()
+    );
+    let world = World::from_toml_str(&text, "world.toml").unwrap();
+    assert_eq!(
+        world.callbacks.as_ref().unwrap().signature_form,
+        SignatureForm::Query
+    );
+    let emu = Emulator::builder().world(world).start().await.unwrap();
+    let qr_code_id = qr_code(&emu, defaults::PERSON_TEMPLATE_ID).await;
+    emu.scan(&ScanRequest::new(&qr_code_id, "张三", "13800009527"))
+        .unwrap();
+    flush(&emu).await;
+    let got = receiver.accepted();
+    assert_eq!(got.len(), 2);
+    assert_eq!(status_change(&got[0]).user_data.as_deref(), Some(USER_DATA));
+    receiver.with(|log| {
+        assert!(log
+            .iter()
+            .all(|r| matches!(r.signature, Some(SignatureCheck::Query { .. }))))
+    });
+
+    // Without a key, a token cannot sign in the query form: refused, with
+    // the key named and no secret shown.
+    let bad = text.replace(&format!("key = \"{KEY}\"\n"), "");
+    let err = World::from_toml_str(&bad, "world.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs a callback key"), "{err}");
+    assert!(!err.contains(TOKEN), "{err}");
+    match Emulator::builder()
+        .callbacks(
+            CallbackConfig::new(receiver.url())
+                .with_token(TOKEN)
+                .with_signature_form(SignatureForm::Both),
+        )
+        .start()
+        .await
+    {
+        Err(StartError::Callbacks(CallbackConfigError::QuerySignatureNeedsKey)) => {}
+        other => panic!("{other:?}"),
+    }
+    emu.shutdown().await;
 }

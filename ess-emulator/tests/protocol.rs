@@ -336,7 +336,7 @@ async fn missing_required_members_are_named() {
                 r#"{{"Operator": {{"UserId": "{op}"}}, "TemplateId": "{t}", "FlowName": "x",
                     "ApproverComponentLimitTypes": [{{"Values": ["HANDWRITE"]}}]}}"#
             ),
-            "ApproverComponentLimitTypes[0].RecipientId",
+            "ApproverComponentLimitTypes.0.RecipientId",
         ),
     ];
     for (body, member) in cases {
@@ -379,7 +379,7 @@ async fn unknown_members_are_named_and_nulls_ignored() {
                 r#"{{"Operator": {{"UserId": "{op}"}}, "TemplateId": "{t}", "FlowName": "x",
                     "Restrictions": [{{"Name": "张三", "Mobile": "13800009527"}}, {{"Name": "李四", "Mobile": "13900001234", "Age": 30}}]}}"#
             ),
-            "Restrictions[1].Age",
+            "Restrictions.1.Age",
         ),
         // Names are case-sensitive, as on the service.
         (
@@ -439,7 +439,7 @@ async fn members_of_the_wrong_type() {
             format!(
                 r#"{{"Operator": {{"UserId": "{op}"}}, "TemplateId": "{t}", "FlowName": "x", "Restrictions": [{{"Mobile": 13800009527}}]}}"#
             ),
-            "Restrictions[0].Mobile",
+            "Restrictions.0.Mobile",
         ),
     ];
     for (body, member) in cases {

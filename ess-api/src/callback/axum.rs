@@ -7,7 +7,8 @@
 //! | outcome | answer | the callback |
 //! |---|---|---|
 //! | decoded | 200 | handed on |
-//! | signature missing, malformed or wrong | 401 | dropped |
+//! | signature missing, malformed or wrong (either form) | 401 | dropped |
+//! | query signature right but its timestamp outside the window | 401 | dropped |
 //! | body over the decoder's limit | 413 | dropped |
 //! | anything else undecodable | 400 | dropped |
 //! | decoded, but the channel is full or closed | 503 | dropped: the service posts it again later |
@@ -34,6 +35,53 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Both signature forms
+//!
+//! The route hands the decoder the request's body, headers and query
+//! string, so the same receiver verifies whichever form the service uses;
+//! with a token, a request signed in neither form is refused.
+//!
+//! **Header form.** The console's callback URL is the route as it is
+//! (`https://example.com/ess/callback`), and every request carries
+//! `Content-Signature: sha256=<hex HMAC-SHA256 of the body>`. The decoder
+//! above is all it takes.
+//!
+//! **Query form.** The service adds `timestamp`, `nonce` and
+//! `msg_signature` to the callback URL
+//! (`/ess/callback?timestamp=1700000000&nonce=...&msg_signature=<hex SHA-1>`)
+//! and sends an encrypted body; the signature covers the body's `encrypt`
+//! value, so configure the key as well as the token. The timestamp must be
+//! within the decoder's window of the receiver's clock; widen it when the
+//! clocks are known to drift:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use ess_api::callback::axum::CallbackReceiver;
+//! use ess_api::callback::CallbackDecoder;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let decoder = CallbackDecoder::new()
+//!     .with_key(std::env::var("ESS_CALLBACK_KEY")?)? // needed: the query form signs the ciphertext
+//!     .with_token(std::env::var("ESS_CALLBACK_TOKEN")?)
+//!     .with_timestamp_window(Duration::from_secs(600)); // default: 5 minutes either way
+//! let (sender, mut events) = tokio::sync::mpsc::channel(1024);
+//! let app: axum::Router = CallbackReceiver::with_channel(decoder, sender).into_router("/ess/callback");
+//! tokio::spawn(async move {
+//!     while let Some(callback) = events.recv().await {
+//!         println!("{} {}", callback.msg_id, callback.msg_type());
+//!     }
+//! });
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A request whose signature is right but whose timestamp is outside the
+//! window is answered 401 (`CallbackError::TimestampOutOfWindow` in the
+//! log): it is an old request replayed, or the clocks are too far apart.
 
 use std::fmt;
 use std::future::Future;
@@ -42,7 +90,7 @@ use std::sync::Arc;
 
 use ::axum::body::Bytes;
 use ::axum::extract::DefaultBodyLimit;
-use ::axum::http::{HeaderMap, StatusCode};
+use ::axum::http::{HeaderMap, StatusCode, Uri};
 use ::axum::routing::{post, MethodRouter};
 use ::axum::Router;
 use tokio::sync::mpsc;
@@ -110,16 +158,40 @@ impl CallbackReceiver {
         &self.decoder
     }
 
-    /// Handles one request, given its headers and raw body, and returns the
+    /// Handles one request without a query string, given its headers and
+    /// raw body, and returns the status to answer: only the
+    /// `Content-Signature` form can be checked. See
+    /// [`receive_request`](Self::receive_request).
+    ///
+    /// Must be called within a Tokio runtime when the receiver runs a
+    /// handler (the handler is spawned on it).
+    pub fn receive(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+        self.receive_request(headers, None, body)
+    }
+
+    /// Handles one request, given its headers, its query string (the part
+    /// of the URI after `?`, if any) and its raw body, and returns the
     /// status to answer. The route built by
     /// [`method_router`](Self::method_router) calls this; it is public for
     /// use with other routing.
     ///
     /// Must be called within a Tokio runtime when the receiver runs a
     /// handler (the handler is spawned on it).
-    pub fn receive(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
-        let callback = match self.decoder.decode(body, headers) {
-            Ok(callback) => callback,
+    pub fn receive_request(
+        &self,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> StatusCode {
+        let callback = match self.decoder.decode_request(body, headers, query) {
+            Ok(received) => {
+                tracing::debug!(
+                    msg_id = %received.callback.msg_id,
+                    signature = ?received.signature,
+                    "callback verified"
+                );
+                received.callback
+            }
             Err(error) => {
                 let status = status_of(&error);
                 tracing::warn!(%error, status = status.as_u16(), "callback rejected");
@@ -155,10 +227,10 @@ impl CallbackReceiver {
         S: Clone + Send + Sync + 'static,
     {
         let limit = self.decoder.max_body_len();
-        post(move |headers: HeaderMap, body: Bytes| {
+        post(move |uri: Uri, headers: HeaderMap, body: Bytes| {
             let receiver = self.clone();
             async move {
-                let status = receiver.receive(&headers, &body);
+                let status = receiver.receive_request(&headers, uri.query(), &body);
                 (status, reason(status))
             }
         })

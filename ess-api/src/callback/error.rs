@@ -42,9 +42,11 @@ pub enum CallbackError {
         /// The configured limit, in bytes.
         limit: usize,
     },
-    /// A token is configured but the request has no `Content-Signature`
-    /// header.
-    #[error("missing Content-Signature header")]
+    /// A token is configured but the request is signed in neither form: no
+    /// `Content-Signature` header, and no `msg_signature` query parameter.
+    #[error(
+        "missing signature: neither a Content-Signature header nor a msg_signature query parameter"
+    )]
     MissingSignature,
     /// The `Content-Signature` header is not `sha256=` followed by 64
     /// hexadecimal digits, or appears more than once with different values.
@@ -57,6 +59,46 @@ pub enum CallbackError {
     /// request was not signed with the configured token.
     #[error("Content-Signature does not match the body")]
     BadSignature,
+    /// The query string has `msg_signature`, but it or its companions
+    /// `timestamp` and `nonce` are missing, empty, malformed, or given twice
+    /// with different values.
+    #[error("malformed query signature: `{parameter}` {reason}")]
+    MalformedQuerySignature {
+        /// The parameter at fault: `timestamp`, `nonce` or `msg_signature`.
+        parameter: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `msg_signature` does not match the token, `timestamp`, `nonce` and
+    /// the body's `encrypt` value: one of them was altered, or the request
+    /// was not signed with the configured token.
+    #[error("msg_signature does not match the timestamp, nonce and encrypted body")]
+    BadQuerySignature,
+    /// The query string has `msg_signature`, which covers the body's
+    /// `encrypt` value, but the body has none (it is empty, a plain JSON
+    /// message, or a JSON object without a string `encrypt`).
+    #[error("msg_signature covers the body's `encrypt` value, but the body {reason}")]
+    NoEncryptValue {
+        /// What the body is instead.
+        reason: &'static str,
+    },
+    /// The query signature is right but its `timestamp` is further from the
+    /// receiver's clock than the decoder allows: an old request replayed, or
+    /// clocks far apart.
+    #[error(
+        "timestamp {timestamp} is {distance} s from the receiver's time {now}, \
+         outside the allowed window of {window_secs} s"
+    )]
+    TimestampOutOfWindow {
+        /// The request's `timestamp`, in seconds since 1970.
+        timestamp: u64,
+        /// The receiver's time, in seconds since 1970.
+        now: u64,
+        /// How far apart they are, in seconds.
+        distance: u64,
+        /// The largest distance allowed, in seconds.
+        window_secs: u64,
+    },
     /// The body is encrypted (`{"encrypt": ...}`) but no key is configured.
     #[error("the callback is encrypted but no callback key is configured")]
     KeyRequired,
@@ -105,13 +147,27 @@ pub enum CallbackError {
 }
 
 impl CallbackError {
-    /// Whether the request failed authentication (missing, malformed or
-    /// wrong signature): it may not come from the service at all.
+    /// Whether the request failed authentication (a signature missing,
+    /// malformed or wrong in either form, nothing for `msg_signature` to
+    /// cover, or a timestamp outside the window): it may not come from the
+    /// service at all, or not now.
     pub fn is_authentication(&self) -> bool {
         matches!(
             self,
-            Self::MissingSignature | Self::MalformedSignature { .. } | Self::BadSignature
+            Self::MissingSignature
+                | Self::MalformedSignature { .. }
+                | Self::BadSignature
+                | Self::MalformedQuerySignature { .. }
+                | Self::BadQuerySignature
+                | Self::NoEncryptValue { .. }
+                | Self::TimestampOutOfWindow { .. }
         )
+    }
+
+    /// Whether a rightly signed query carried a timestamp outside the
+    /// allowed window ([`CallbackError::TimestampOutOfWindow`]).
+    pub fn is_replay(&self) -> bool {
+        matches!(self, Self::TimestampOutOfWindow { .. })
     }
 
     /// Whether decryption failed: bad base64, a ciphertext of the wrong

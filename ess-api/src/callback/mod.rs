@@ -8,12 +8,22 @@
 //! callback URL configured in the console, and posts it again until it gets
 //! an HTTP 200. A receiver, for every request:
 //!
-//! 1. **Verifies** the signature, when a token is configured: the
-//!    `Content-Signature` header is `sha256=` followed by the hexadecimal
-//!    HMAC-SHA256 of the raw body keyed with the token. It is checked over
-//!    the body exactly as received, before anything else reads it, and in
-//!    constant time. A request that fails here may not come from the
-//!    service: answer 401 and do nothing else.
+//! 1. **Verifies** the signature, when a token is configured. The service
+//!    signs in one of two forms, and a receiver accepts either:
+//!    - the `Content-Signature` header: `sha256=` followed by the
+//!      hexadecimal HMAC-SHA256 of the raw body keyed with the token;
+//!    - the `timestamp`, `nonce` and `msg_signature` parameters of the
+//!      callback URL's query string: `msg_signature` is the hexadecimal
+//!      SHA-1 of the token, `timestamp`, `nonce` and the body's `encrypt`
+//!      value, sorted and concatenated. It covers the ciphertext rather than
+//!      the whole body, so it needs an encrypted body, and its timestamp
+//!      must be within a window of the receiver's clock (5 minutes either
+//!      way unless configured), which stops old requests from being
+//!      replayed.
+//!
+//!    Each form present is checked, in constant time, before the body is
+//!    decrypted; a request with neither is refused. A request that fails
+//!    here may not come from the service: answer 401 and do nothing else.
 //! 2. **Decrypts** the body, when a callback key is configured: the body is
 //!    base64 text, bare or wrapped as `{"encrypt": "<base64>"}`; decoded, it
 //!    is AES-256-CBC with the key's 32 bytes, the IV being the key's first 16
@@ -30,9 +40,12 @@
 //!    idempotently, keyed by [`Callback::msg_id`].
 //!
 //! [`CallbackDecoder`] does steps 1 to 3 for any web framework: give it the
-//! raw body and the headers. With the `axum` feature,
-//! `callback::axum::CallbackReceiver` does all four as a ready-made route. [`CallbackEncoder`] does the reverse (encrypt and sign), for tests
-//! and for emulating the service.
+//! raw body, the headers and the query string
+//! ([`CallbackDecoder::decode_request`], which also says which form it
+//! checked). With the `axum` feature, `callback::axum::CallbackReceiver`
+//! does all four as a ready-made route. [`CallbackEncoder`] does the reverse
+//! (encrypt and sign, in either form), for tests and for emulating the
+//! service.
 //!
 //! ```
 //! use ess_api::callback::{CallbackDecoder, CallbackError, CallbackEvent};
@@ -42,9 +55,11 @@
 //!     decoder: &CallbackDecoder,
 //!     body: &[u8],
 //!     headers: &[(String, String)],
+//!     query: Option<&str>,
 //! ) -> u16 {
-//!     let callback = match decoder.decode(body, headers.iter().map(|(n, v)| (n, v))) {
-//!         Ok(callback) => callback,
+//!     let headers = headers.iter().map(|(n, v)| (n, v));
+//!     let callback = match decoder.decode_request(body, headers, query) {
+//!         Ok(received) => received.callback,
 //!         Err(e) if e.is_authentication() => return 401,
 //!         Err(CallbackError::BodyTooLarge { .. }) => return 413,
 //!         Err(_) => return 400,
@@ -63,7 +78,7 @@
 //! }
 //! # let decoder = CallbackDecoder::new();
 //! # let body = br#"{"MsgId":"m","MsgType":"MultiFlowSignQrCodeCost","MsgData":{}}"#;
-//! # assert_eq!(on_request(&decoder, body, &[]), 200);
+//! # assert_eq!(on_request(&decoder, body, &[], None), 200);
 //! ```
 //!
 //! # Security notes
@@ -71,7 +86,13 @@
 //! - Configure a token: encryption alone does not authenticate (CBC without
 //!   a MAC can be tampered with, and the IV is fixed by the key, so equal
 //!   messages give equal ciphertexts). With a key set, a plain JSON body is
-//!   refused, so encryption cannot be skipped by a sender.
+//!   refused, so encryption cannot be skipped by a sender. A decoder without
+//!   a token is one built for unsigned callbacks: it checks nothing, and
+//!   says so ([`SignatureCheck::Unchecked`]).
+//! - Only the query form carries a time, so only it can be refused as a
+//!   replay ([`CallbackError::TimestampOutOfWindow`]). Within the window, or
+//!   with the header form, the same request can be posted again (the service
+//!   itself repeats messages): process idempotently by `msg_id`.
 //! - Bodies longer than [`CallbackDecoder::max_body_len`] (1 MiB unless
 //!   changed) are refused before they are read further, and no input makes
 //!   the decoder panic.
@@ -83,10 +104,14 @@ pub mod axum;
 mod codec;
 mod error;
 mod event;
+mod query;
 
 pub use codec::{
-    CallbackDecoder, CallbackEncoder, EncodedCallback, EncryptedForm, CONTENT_SIGNATURE,
-    DEFAULT_MAX_BODY_LEN,
+    CallbackDecoder, CallbackEncoder, EncodedCallback, EncryptedForm, ReceivedCallback,
+    SignatureCheck, SignatureForm, CONTENT_SIGNATURE, DEFAULT_MAX_BODY_LEN,
 };
 pub use error::{CallbackError, InvalidKeyLength};
 pub use event::{Callback, CallbackEvent};
+pub use query::{
+    QuerySignature, DEFAULT_TIMESTAMP_WINDOW, MSG_SIGNATURE_PARAM, NONCE_PARAM, TIMESTAMP_PARAM,
+};

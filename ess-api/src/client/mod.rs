@@ -758,7 +758,11 @@ impl ClientBuilder {
         let mut config = self.config;
         let environment = match config.environment {
             Some(e) => e,
-            None => match self.env.get(ENV_ENVIRONMENT).filter(|e| !e.trim().is_empty()) {
+            None => match self
+                .env
+                .get(ENV_ENVIRONMENT)
+                .filter(|e| !e.trim().is_empty())
+            {
                 Some(value) => value.trim().parse().map_err(|_| {
                     invalid(
                         "environment",
@@ -1013,14 +1017,27 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(
-            build("http://127.0.0.1:8080").inner.routes.main.signer.host(),
+            build("http://127.0.0.1:8080")
+                .inner
+                .routes
+                .main
+                .signer
+                .host(),
             "127.0.0.1:8080"
         );
         assert_eq!(
-            build("https://ESS.example.com:443").inner.routes.main.signer.host(),
+            build("https://ESS.example.com:443")
+                .inner
+                .routes
+                .main
+                .signer
+                .host(),
             "ess.example.com"
         );
-        assert_eq!(build("http://[::1]:9").inner.routes.main.signer.host(), "[::1]:9");
+        assert_eq!(
+            build("http://[::1]:9").inner.routes.main.signer.host(),
+            "[::1]:9"
+        );
         assert_eq!(
             build("http://localhost:80").inner.routes.main.signer.host(),
             "localhost"
@@ -1089,7 +1106,10 @@ mod tests {
         let e = with_env(&[(ENV_ENVIRONMENT, "staging")])
             .build()
             .unwrap_err();
-        assert!(e.to_string().contains("TENCENTCLOUD_ESS_ENVIRONMENT"), "{e}");
+        assert!(
+            e.to_string().contains("TENCENTCLOUD_ESS_ENVIRONMENT"),
+            "{e}"
+        );
     }
 
     #[test]

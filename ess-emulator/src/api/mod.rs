@@ -12,8 +12,10 @@
 //! Emulating a new action from the spec takes an `impl Emulated for
 //! NewActionInput` and one line in [`Registry::new`].
 
+mod files;
 mod qr_code;
 
+use ess_api::service::codes;
 use std::collections::HashMap;
 
 use ess_api::validate::{Rule, Violation};
@@ -99,9 +101,11 @@ impl Registry {
     pub(crate) fn new() -> Self {
         use ess_api::operation::cancel_multi_flow_sign_qr_code::CancelMultiFlowSignQrCodeInput;
         use ess_api::operation::create_multi_flow_sign_qr_code::CreateMultiFlowSignQrCodeInput;
+        use ess_api::operation::upload_files::UploadFilesInput;
         let entries = [
             Entry::of::<CreateMultiFlowSignQrCodeInput>(),
             Entry::of::<CancelMultiFlowSignQrCodeInput>(),
+            Entry::of::<UploadFilesInput>(),
         ];
         Registry {
             entries: entries.into_iter().map(|e| (e.name, e)).collect(),
@@ -163,7 +167,7 @@ pub(crate) fn decode<A: Emulated>(body: Value) -> Result<A, ApiError> {
         .map_err(|e| ApiError::internal(format!("cannot re-encode the request: {e}")))?;
     if let Some(path) = unknown_member(&body, &back, String::new()) {
         return Err(ApiError::new(
-            "UnknownParameter",
+            codes::UNKNOWN_PARAMETER,
             format!("{path} is not a parameter of {}", A::NAME),
         ));
     }
@@ -175,9 +179,9 @@ pub(crate) fn decode<A: Emulated>(body: Value) -> Result<A, ApiError> {
 
 /// `MissingParameter.<Leaf>` when the action documents it, else `MissingParameter`.
 pub(crate) fn missing<A: Action>(member: &str) -> ApiError {
-    let leaf = member.rsplit('.').next().unwrap_or(member);
-    let leaf = leaf.split('[').next().unwrap_or(leaf);
-    let code = documented::<A>(&format!("MissingParameter.{leaf}")).unwrap_or("MissingParameter");
+    let leaf = member_leaf(member);
+    let code =
+        documented::<A>(&format!("MissingParameter.{leaf}")).unwrap_or(codes::MISSING_PARAMETER);
     ApiError::new(code, format!("the required parameter {member} is missing"))
 }
 
@@ -194,45 +198,27 @@ fn violations<A: Emulated>(list: &[Violation]) -> ApiError {
     };
     let message = list
         .iter()
-        .map(|v| format!("{} {}", rust_to_wire_path(&v.path), v.rule))
+        .map(|v| format!("{} {}", v.wire_path(), v.rule()))
         .collect::<Vec<_>>()
         .join("; ");
     if first.rule == Rule::Required {
-        let mut e = missing::<A>(&rust_to_wire_path(&first.path));
+        let mut e = missing::<A>(first.wire_path());
         e = ApiError::new(e.code().to_owned(), message);
         return e;
     }
     let code = A::violation_code(&first.path).unwrap_or_else(|| {
-        let wire = rust_to_wire_path(&first.path);
-        let leaf = wire.rsplit('.').next().unwrap_or(&wire);
-        let leaf = leaf.split('[').next().unwrap_or(leaf);
-        documented::<A>(&format!("InvalidParameter.{leaf}")).unwrap_or("InvalidParameter")
+        let leaf = member_leaf(first.wire_path());
+        documented::<A>(&format!("InvalidParameter.{leaf}")).unwrap_or(codes::INVALID_PARAMETER)
     });
     ApiError::new(code, message)
 }
 
-/// `restrictions[0].mobile` → `Restrictions[0].Mobile`.
-pub(crate) fn rust_to_wire_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut upper = true;
-    for c in path.chars() {
-        match c {
-            '_' => upper = true,
-            '.' => {
-                out.push('.');
-                upper = true;
-            }
-            c if upper && c.is_ascii_alphabetic() => {
-                out.push(c.to_ascii_uppercase());
-                upper = false;
-            }
-            c => {
-                out.push(c);
-                upper = false;
-            }
-        }
-    }
-    out
+/// The last member named in a wire path: `Restrictions.1.Mobile` → `Mobile`,
+/// `FileIds.2` → `FileIds`.
+fn member_leaf(path: &str) -> &str {
+    path.rsplit('.')
+        .find(|s| !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(path)
 }
 
 fn wire_path(path: &serde_path_to_error::Path) -> String {
@@ -240,7 +226,12 @@ fn wire_path(path: &serde_path_to_error::Path) -> String {
     let mut out = String::new();
     for segment in path.iter() {
         match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Seq { index } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&index.to_string());
+            }
             Segment::Map { key } => {
                 if !out.is_empty() {
                     out.push('.');
@@ -307,7 +298,7 @@ fn unknown_member(raw: &Value, back: &Value, path: String) -> Option<String> {
             .iter()
             .zip(back)
             .enumerate()
-            .find_map(|(i, (r, b))| unknown_member(r, b, format!("{path}[{i}]"))),
+            .find_map(|(i, (r, b))| unknown_member(r, b, format!("{path}.{i}"))),
         _ => None,
     }
 }
@@ -332,11 +323,9 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(
-            rust_to_wire_path("restrictions[10].id_card_number"),
-            "Restrictions[10].IdCardNumber"
-        );
-        assert_eq!(rust_to_wire_path("flow_name"), "FlowName");
+        assert_eq!(member_leaf("Restrictions.10.IdCardNumber"), "IdCardNumber");
+        assert_eq!(member_leaf("FileIds.2"), "FileIds");
+        assert_eq!(member_leaf("FlowName"), "FlowName");
         assert_eq!(missing_field("missing field `QrCodeId`"), Some("QrCodeId"));
         assert_eq!(missing_field("invalid type: null"), None);
     }
@@ -349,7 +338,7 @@ mod tests {
         let back = json!({"B": {"C": 1}, "E": [{"F": 1}]});
         assert_eq!(
             unknown_member(&raw, &back, String::new()).as_deref(),
-            Some("E[0].G")
+            Some("E.0.G")
         );
         assert_eq!(unknown_member(&back, &back, String::new()), None);
     }

@@ -1,5 +1,6 @@
 //! `CreateMultiFlowSignQRCode` and `CancelMultiFlowSignQRCode`.
 
+use ess_api::service::codes;
 use std::collections::HashSet;
 
 use ess_api::operation::cancel_multi_flow_sign_qr_code::{
@@ -24,10 +25,12 @@ const MAX_QR_LIFETIME: u64 = 365 * DAY;
 impl Emulated for CreateMultiFlowSignQrCodeInput {
     fn violation_code(path: &str) -> Option<&'static str> {
         match path {
-            "flow_effective_day" => Some("InvalidParameter.QrFlowEffectDay"),
-            "qr_effective_day" | "qr_code_expired_on" => Some("InvalidParameter.QrEffectDay"),
+            "flow_effective_day" => Some(codes::INVALID_PARAMETER_QR_FLOW_EFFECT_DAY),
+            "qr_effective_day" | "qr_code_expired_on" => {
+                Some(codes::INVALID_PARAMETER_QR_EFFECT_DAY)
+            }
             p if p.ends_with("id_card_number") || p.ends_with("id_card_type") => {
-                Some("InvalidParameter.CardNumber")
+                Some(codes::INVALID_PARAMETER_CARD_NUMBER)
             }
             _ => None,
         }
@@ -41,7 +44,7 @@ impl Emulated for CreateMultiFlowSignQrCodeInput {
         let mut allowed = Vec::new();
         let listed = self.restrictions.iter().flatten().enumerate();
         let people = listed
-            .map(|(i, r)| (format!("Restrictions[{i}]."), r))
+            .map(|(i, r)| (format!("Restrictions.{i}."), r))
             .chain(
                 self.approver_restrictions
                     .iter()
@@ -78,13 +81,13 @@ impl Emulated for CreateMultiFlowSignQrCodeInput {
                 let at = u64::try_from(at).unwrap_or(0);
                 if at <= now {
                     return Err(ApiError::new(
-                        "InvalidParameter.QrEffectDay",
+                        codes::INVALID_PARAMETER_QR_EFFECT_DAY,
                         format!("QrCodeExpiredOn ({at}) must be in the future (now is {now})"),
                     ));
                 }
                 if at - now > MAX_QR_LIFETIME {
                     return Err(ApiError::new(
-                        "InvalidParameter.QrEffectDay",
+                        codes::INVALID_PARAMETER_QR_EFFECT_DAY,
                         format!("QrCodeExpiredOn ({at}) must be at most 365 days from now ({now})"),
                     ));
                 }
@@ -97,17 +100,17 @@ impl Emulated for CreateMultiFlowSignQrCodeInput {
         };
 
         if !ctx.world.is_operator(operator) {
-            return Err(not_in_organization(operator));
+            return Err(not_in_organization::<Self>(operator));
         }
         check_agent(
             ctx.world,
             self.agent.as_ref(),
-            "ResourceNotFound.Organization",
+            codes::RESOURCE_NOT_FOUND_ORGANIZATION,
         )?;
 
         let template = ctx.world.template(&self.template_id).ok_or_else(|| {
             ApiError::new(
-                "ResourceNotFound.Template",
+                codes::RESOURCE_NOT_FOUND_TEMPLATE,
                 format!("no template has the id {}", self.template_id),
             )
         })?;
@@ -172,9 +175,9 @@ impl Emulated for CancelMultiFlowSignQrCodeInput {
     fn handle(self, ctx: &mut Ctx<'_>) -> Result<CancelMultiFlowSignQrCodeOutput, ApiError> {
         let operator = operator_id::<Self>(&self.operator)?;
         if !ctx.world.is_operator(operator) {
-            return Err(not_in_organization(operator));
+            return Err(not_in_organization::<Self>(operator));
         }
-        check_agent(ctx.world, self.agent.as_ref(), "OperationDenied")?;
+        check_agent(ctx.world, self.agent.as_ref(), codes::OPERATION_DENIED)?;
         ctx.state.cancel(&self.qr_code_id, ctx.now)?;
         Ok(CancelMultiFlowSignQrCodeOutput::default())
     }
@@ -188,16 +191,23 @@ fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
     }
 }
 
-fn not_in_organization(user_id: &str) -> ApiError {
+/// An operator who is not an employee: the action's own code for it when it
+/// documents one, `OperationDenied` otherwise.
+fn not_in_organization<A: Action>(user_id: &str) -> ApiError {
     ApiError::new(
-        "OperationDenied.UserNotInOrganization",
+        super::documented::<A>(codes::OPERATION_DENIED_USER_NOT_IN_ORGANIZATION)
+            .unwrap_or(codes::OPERATION_DENIED),
         format!("the operator {user_id} is not an employee of the organization"),
     )
 }
 
 /// Acting for another organization: only the organization itself exists in
 /// the emulated world.
-fn check_agent(world: &World, agent: Option<&Agent>, code: &'static str) -> Result<(), ApiError> {
+pub(super) fn check_agent(
+    world: &World,
+    agent: Option<&Agent>,
+    code: &'static str,
+) -> Result<(), ApiError> {
     match agent.and_then(|a| a.proxy_organization_id.as_deref()) {
         Some(id) if !id.is_empty() && id != world.organization.id => Err(ApiError::new(
             code,

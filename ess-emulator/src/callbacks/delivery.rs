@@ -109,6 +109,7 @@ impl Hub {
                     url = %config.url,
                     encrypted = config.key.is_some(),
                     signed = config.token.is_some(),
+                    signature_form = super::signature_form_name(config.signature_form),
                     "callbacks configured"
                 );
                 Some(Arc::new(Active {
@@ -313,9 +314,18 @@ async fn deliver(shared: &Shared, job: Job) {
     for number in 1..=config.max_attempts {
         let at = shared.clock.now();
         let started = Instant::now();
+        // Signed afresh for every attempt: the emulator's time, a new nonce.
+        let query = if config.signature_form.uses_query() {
+            job.active
+                .encoder
+                .sign_query(&job.encoded.body, at, &nonce())
+        } else {
+            None
+        };
         let result = {
             let _permit = hub.permits.acquire().await;
-            tokio::time::timeout(config.timeout, post(&job.active.target, &job.encoded)).await
+            let request = post(&job.active.target, &job.encoded, query.as_deref());
+            tokio::time::timeout(config.timeout, request).await
         };
         let (status, error) = match result {
             Ok(Ok(status)) => (Some(status), None),
@@ -373,8 +383,29 @@ async fn deliver(shared: &Shared, job: Job) {
     hub.finish(job.id, DeliveryStatus::Failed);
 }
 
-/// One HTTP/1.1 POST; the answer's status code.
-async fn post(target: &Target, message: &EncodedCallback) -> io::Result<u16> {
+/// 16 random letters and digits: the nonce of a query signature.
+fn nonce() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    (0..16)
+        .map(|_| char::from(ALPHABET[fastrand::usize(..ALPHABET.len())]))
+        .collect()
+}
+
+/// The request target: the URL's path and query, with `query` added.
+fn request_target(path: &str, query: Option<&str>) -> String {
+    match query {
+        None => path.to_owned(),
+        Some(query) => match path.find('?') {
+            None => format!("{path}?{query}"),
+            Some(at) if at + 1 == path.len() || path.ends_with('&') => format!("{path}{query}"),
+            Some(_) => format!("{path}&{query}"),
+        },
+    }
+}
+
+/// One HTTP/1.1 POST, with `query` added to the URL's query string; the
+/// answer's status code.
+async fn post(target: &Target, message: &EncodedCallback, query: Option<&str>) -> io::Result<u16> {
     let mut last_error = None;
     let mut stream = None;
     for addr in target.addresses().await? {
@@ -392,7 +423,7 @@ async fn post(target: &Target, message: &EncodedCallback) -> io::Result<u16> {
     let _ = stream.set_nodelay(true);
     let mut head = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: ess-emulator/{}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-        target.path(),
+        request_target(target.path(), query),
         target.authority(),
         env!("CARGO_PKG_VERSION"),
         message.content_type,
@@ -464,6 +495,18 @@ mod tests {
         assert_eq!(backoff(Duration::ZERO, 3), Duration::ZERO);
     }
 
+    #[test]
+    fn the_query_signature_joins_the_urls_query() {
+        assert_eq!(request_target("/cb", None), "/cb");
+        assert_eq!(request_target("/cb", Some("t=1")), "/cb?t=1");
+        assert_eq!(request_target("/cb?a=b", Some("t=1")), "/cb?a=b&t=1");
+        assert_eq!(request_target("/?", Some("t=1")), "/?t=1");
+        assert_eq!(request_target("/cb?a&", Some("t=1")), "/cb?a&t=1");
+        let (a, b) = (nonce(), nonce());
+        assert_ne!(a, b);
+        assert!(a.len() == 16 && a.bytes().all(|c| c.is_ascii_alphanumeric()));
+    }
+
     #[tokio::test]
     async fn statuses_are_read_and_non_http_is_an_error() {
         use tokio::net::TcpListener;
@@ -478,7 +521,7 @@ mod tests {
             });
             let target = Target::parse(&format!("http://{addr}/cb"), false).unwrap();
             let message = CallbackEncoder::new().encode_json(b"{}");
-            let status = post(&target, &message).await;
+            let status = post(&target, &message, None).await;
             server.await.unwrap();
             status
         }

@@ -14,7 +14,14 @@
 //! made with [`ess_api::callback::Callback`] and encrypted and signed with
 //! [`ess_api::callback::CallbackEncoder`]: with a key, AES-256-CBC in base64,
 //! wrapped as `{"encrypt": ...}` or bare ([`EncryptedForm`]); with a token,
-//! a `Content-Signature: sha256=<hex HMAC>` header. What
+//! signed in the [`SignatureForm`] configured: a `Content-Signature:
+//! sha256=<hex HMAC>` header (the default), or `timestamp`, `nonce` and
+//! `msg_signature` added to the URL's query string (which needs a key, as it
+//! signs the ciphertext), or both. The query signature is made afresh for
+//! each attempt, dated by the emulator's clock
+//! ([`Emulator::now`](crate::Emulator::now), which
+//! [`Emulator::advance_clock`](crate::Emulator::advance_clock) moves) and
+//! with a new random nonce; the body stays the same. What
 //! `MultiFlowSignQrCodeCost` and `CreateFlowByQrCode` carry in `MsgData` is
 //! the emulator's choice (see [below](#the-emulators-choices)).
 //!
@@ -74,7 +81,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use ess_api::callback::EncryptedForm;
+pub use ess_api::callback::{EncryptedForm, SignatureForm};
 
 pub(crate) use delivery::{run_dispatcher, Hub};
 pub(crate) use target::Target;
@@ -102,12 +109,13 @@ pub const MSG_VERSION: &str = "1.0";
 ///
 /// ```
 /// use std::time::Duration;
-/// use ess_emulator::callbacks::{CallbackConfig, EncryptedForm};
+/// use ess_emulator::callbacks::{CallbackConfig, EncryptedForm, SignatureForm};
 ///
 /// let config = CallbackConfig::new("http://127.0.0.1:9000/ess/callback")
 ///     .with_key("0123456789abcdef0123456789abcdef")
 ///     .with_token("signature-token")
 ///     .with_form(EncryptedForm::Bare)
+///     .with_signature_form(SignatureForm::Query)
 ///     .with_max_attempts(3)
 ///     .with_retry_backoff(Duration::from_millis(20));
 /// assert!(config.check().is_ok());
@@ -126,10 +134,15 @@ pub struct CallbackConfig {
     /// The callback key (exactly 32 bytes; the console's is 32 ASCII
     /// characters): bodies are encrypted when set.
     pub key: Option<String>,
-    /// The signature token: `Content-Signature` is set when given.
+    /// The signature token: requests are signed, in
+    /// [`signature_form`](Self::signature_form), when given.
     pub token: Option<String>,
     /// How encrypted bodies are presented (wrapped by default).
     pub form: EncryptedForm,
+    /// How requests are signed when there is a token: the
+    /// `Content-Signature` header (the default), the `timestamp`, `nonce`
+    /// and `msg_signature` query parameters (which need a key), or both.
+    pub signature_form: SignatureForm,
     /// Attempts per message, 1 to [`MAX_ATTEMPTS`] (default
     /// [`DEFAULT_MAX_ATTEMPTS`]).
     pub max_attempts: u32,
@@ -154,6 +167,7 @@ impl Default for CallbackConfig {
             key: None,
             token: None,
             form: EncryptedForm::Wrapped,
+            signature_form: SignatureForm::ContentSignature,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             timeout: DEFAULT_TIMEOUT,
@@ -169,6 +183,7 @@ impl fmt::Debug for CallbackConfig {
             .field("key", &self.key.as_ref().map(|_| Redacted))
             .field("token", &self.token.as_ref().map(|_| Redacted))
             .field("form", &self.form)
+            .field("signature_form", &self.signature_form)
             .field("max_attempts", &self.max_attempts)
             .field("retry_backoff", &self.retry_backoff)
             .field("timeout", &self.timeout)
@@ -214,6 +229,12 @@ impl CallbackConfig {
         self
     }
 
+    /// Signs in this form when there is a token.
+    pub fn with_signature_form(mut self, form: SignatureForm) -> Self {
+        self.signature_form = form;
+        self
+    }
+
     /// Gives up on a message after this many attempts.
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts;
@@ -240,7 +261,8 @@ impl CallbackConfig {
     }
 
     /// Checks every rule: a valid `http://` URL with a loopback host (unless
-    /// allowed otherwise), a key of 32 bytes, attempts from 1 to
+    /// allowed otherwise), a key of 32 bytes, a key when a token signs in the
+    /// query form, attempts from 1 to
     /// [`MAX_ATTEMPTS`], a backoff of at most [`MAX_BACKOFF`], a timeout
     /// above zero and at most [`MAX_TIMEOUT`].
     pub fn check(&self) -> Result<(), CallbackConfigError> {
@@ -267,7 +289,12 @@ impl CallbackConfig {
                 value: self.timeout,
             });
         }
-        let mut encoder = ess_api::callback::CallbackEncoder::new().with_form(self.form);
+        if self.token.is_some() && self.signature_form.uses_query() && self.key.is_none() {
+            return Err(CallbackConfigError::QuerySignatureNeedsKey);
+        }
+        let mut encoder = ess_api::callback::CallbackEncoder::new()
+            .with_form(self.form)
+            .with_signature_form(self.signature_form);
         if let Some(key) = &self.key {
             encoder = encoder
                 .with_key(key.as_bytes())
@@ -286,6 +313,7 @@ impl CallbackConfig {
             encrypted: self.key.is_some(),
             signed: self.token.is_some(),
             encrypted_form: form_name(self.form),
+            signature_form: signature_form_name(self.signature_form),
             max_attempts: self.max_attempts,
             retry_backoff_ms: millis(self.retry_backoff),
             timeout_ms: millis(self.timeout),
@@ -311,6 +339,15 @@ pub(crate) fn form_from_name(name: &str) -> Option<EncryptedForm> {
     }
 }
 
+/// `header`, `query` or `both`, as world files write it.
+pub(crate) fn signature_form_name(form: SignatureForm) -> &'static str {
+    match form {
+        SignatureForm::Query => "query",
+        SignatureForm::Both => "both",
+        _ => "header",
+    }
+}
+
 pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -323,6 +360,7 @@ pub(crate) struct ConfigView {
     encrypted: bool,
     signed: bool,
     encrypted_form: &'static str,
+    signature_form: &'static str,
     max_attempts: u32,
     retry_backoff_ms: u64,
     timeout_ms: u64,
@@ -360,6 +398,12 @@ pub enum CallbackConfigError {
         /// Its length in bytes.
         len: usize,
     },
+    /// A token signs in the query form (alone or with the header), but
+    /// there is no key: the query signature covers the encrypted body.
+    #[error(
+        "the query signature form signs the encrypted body's `encrypt` value: it needs a callback key"
+    )]
+    QuerySignatureNeedsKey,
     /// The attempts are not from 1 to [`MAX_ATTEMPTS`].
     #[error("callback attempts must be from 1 to {MAX_ATTEMPTS}, not {value}")]
     MaxAttempts {
@@ -436,7 +480,8 @@ pub struct CallbackDelivery {
     pub url: String,
     /// Whether the body is encrypted.
     pub encrypted: bool,
-    /// Whether it carries `Content-Signature`.
+    /// Whether it is signed (a token is configured), in the configuration's
+    /// [`SignatureForm`].
     pub signed: bool,
     /// The message as JSON, before encryption:
     /// `{"MsgId", "MsgType", "MsgVersion", "MsgData"}`. Decode it with
@@ -506,5 +551,35 @@ mod tests {
             assert_eq!(form_from_name(form_name(form)), Some(form));
         }
         assert_eq!(form_from_name("Wrapped"), None);
+        let names = [
+            SignatureForm::ContentSignature,
+            SignatureForm::Query,
+            SignatureForm::Both,
+        ]
+        .map(signature_form_name);
+        assert_eq!(names, ["header", "query", "both"]);
+    }
+
+    #[test]
+    fn the_query_form_needs_a_key_when_it_signs() {
+        let base = CallbackConfig::new("http://127.0.0.1:1/cb");
+        for form in [SignatureForm::Query, SignatureForm::Both] {
+            let signing = base.clone().with_token("t").with_signature_form(form);
+            assert_eq!(
+                signing.check(),
+                Err(CallbackConfigError::QuerySignatureNeedsKey)
+            );
+            assert!(signing.clone().with_key("k".repeat(32)).check().is_ok());
+            // Without a token nothing is signed, whatever the form.
+            assert!(base.clone().with_signature_form(form).check().is_ok());
+        }
+        assert!(base.with_token("t").check().is_ok());
+        let view = serde_json::to_value(
+            CallbackConfig::new("http://127.0.0.1:1/cb")
+                .with_signature_form(SignatureForm::Both)
+                .view(),
+        )
+        .unwrap();
+        assert_eq!(view["SignatureForm"], "both");
     }
 }
