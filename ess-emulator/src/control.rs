@@ -79,6 +79,23 @@ impl CallbacksBody {
     }
 }
 
+/// A query parameter that is a count, by name.
+fn number_param(head: &Head, name: &str) -> Result<Option<usize>, ApiError> {
+    let prefix = format!("{name}=");
+    match head
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix(prefix.as_str()))
+    {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<usize>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(format!("{name} must be a count, not {v:?}"))),
+    }
+}
+
 /// `POST /_emulator/callbacks/flush`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -153,7 +170,15 @@ pub(crate) async fn flush(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("invalid body: {e}")))
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        if path.is_empty() || path == "." {
+            ApiError::invalid(format!("invalid body: {}", e.inner()))
+        } else {
+            ApiError::invalid(format!("invalid body: {path}: {}", e.inner()))
+        }
+    })
 }
 
 fn answer(result: Result<Value, ApiError>) -> Reply {
@@ -169,15 +194,24 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
                 "Status": "ok",
                 "Version": ess_api::service::VERSION,
                 "Actions": shared.registry.names(),
+                "Strict": shared.strict,
                 "Now": shared.clock.now(),
             }))),
             _ => not_allowed("GET"),
         },
         "/_emulator/state" => match method {
             "GET" => {
-                let snapshot = shared
-                    .lock_state()
-                    .snapshot(&shared.world, shared.clock.now());
+                // A copy is taken under the lock; it is encoded after the
+                // lock is released, so requests never wait for the encoding.
+                let page = match (number_param(head, "offset"), number_param(head, "limit")) {
+                    (Ok(offset), Ok(limit)) => (offset.unwrap_or(0), limit.unwrap_or(usize::MAX)),
+                    (Err(e), _) | (_, Err(e)) => return answer(Err(e)),
+                };
+                let now = shared.clock.now();
+                let snapshot = {
+                    let state = shared.lock_state();
+                    state.snapshot_page(&shared.world, now, page.0, page.1)
+                };
                 answer(serde_json::to_value(snapshot).map_err(internal))
             }
             _ => not_allowed("GET"),
@@ -229,9 +263,11 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
         },
         "/_emulator/clock" => match method {
             "GET" => answer(Ok(json!({ "Now": shared.clock.now() }))),
-            "POST" => answer(parse::<ClockBody>(body).map(|b| {
-                shared.advance_clock(b.advance_seconds);
-                json!({ "Now": shared.clock.now() })
+            "POST" => answer(parse::<ClockBody>(body).and_then(|b| {
+                shared
+                    .advance_clock(b.advance_seconds)
+                    .map_err(|e| ApiError::invalid(format!("AdvanceSeconds: {e}")))?;
+                Ok(json!({ "Now": shared.clock.now() }))
             })),
             _ => not_allowed("GET, POST"),
         },
@@ -292,6 +328,7 @@ fn qr_png(shared: &Shared, id: &str) -> Reply {
             status: 200,
             content_type: "image/png",
             body: bytes,
+            extra: "",
         },
         Err(e) if e.code() == codes::RESOURCE_NOT_FOUND_QR_INFO => {
             Reply::text(404, format!("{}\n", e.message()))
@@ -330,6 +367,7 @@ fn sign_page(shared: &Shared, id: &str) -> Reply {
     Reply {
         status: 200,
         content_type: "text/html; charset=utf-8",
+        extra: "",
         body: page.into_bytes(),
     }
 }

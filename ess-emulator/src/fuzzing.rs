@@ -138,12 +138,13 @@ impl Default for HttpHarness {
 
 /// Runs a request body through action resolution, the generic checks and
 /// the action's semantics, as the server does once a request is
-/// authenticated, against a fresh state of the default world at [`NOW`].
+/// authenticated, against a fresh state of the default world at [`NOW`]
+/// (strictly: an action without semantics is `UnsupportedOperation`).
 /// The answer is the `Response` object without its `RequestId`.
 pub fn run_api(action: &str, body: Value) -> Result<Value, ApiError> {
     let registry = Registry::new();
-    let entry = match registry.resolve(action) {
-        Resolved::Emulated(entry) => *entry,
+    let entry = match registry.resolve(action, true) {
+        Resolved::Emulated(entry) | Resolved::Canned(entry) => *entry,
         Resolved::Unsupported => return Err(ApiError::new(codes::UNSUPPORTED_OPERATION, action)),
         Resolved::Unknown => return Err(ApiError::new(codes::INVALID_ACTION, action)),
     };

@@ -33,8 +33,18 @@ const MAX_CONTROL_BODY: usize = 1024 * 1024;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long a request that has started arriving may take to arrive whole.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The whole answer to a connection over the limit.
+pub(crate) const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n";
+/// How long an answer to a refused connection may take to write.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The chunk size for large answers.
 const CHUNK: usize = 64 * 1024;
+/// The content type of every JSON answer, exactly as the service labels it
+/// (some official SDKs read `Response.Error` only for this exact value).
+pub(crate) const JSON: &str = "application/json";
+/// The header line that marks an answer as an action's official example
+/// rather than emulated semantics.
+pub(crate) const CANNED_HEADER: &str = "X-Emulator-Canned: example\r\n";
 
 /// A request's method, target and headers.
 #[derive(Debug)]
@@ -79,14 +89,17 @@ pub(crate) struct Reply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// Further header lines, each ending in CRLF.
+    pub extra: &'static str,
 }
 
 impl Reply {
     pub(crate) fn json(value: &Value) -> Self {
         Reply {
             status: 200,
-            content_type: "application/json; charset=utf-8",
+            content_type: JSON,
             body: serde_json::to_vec(value).unwrap_or_default(),
+            extra: "",
         }
     }
 
@@ -95,6 +108,7 @@ impl Reply {
             status,
             content_type: "text/plain; charset=utf-8",
             body: text.into().into_bytes(),
+            extra: "",
         }
     }
 }
@@ -176,15 +190,31 @@ impl Conn {
         }
     }
 
+    /// Reads a body of `len` bytes as it arrives: memory grows with the
+    /// bytes received, never with the length a peer merely declares.
     async fn read_body(&mut self, len: usize) -> io::Result<Vec<u8>> {
         let take = len.min(self.buf.len());
         let mut body: Vec<u8> = self.buf.drain(..take).collect();
-        if body.len() < len {
-            let start = body.len();
-            body.resize(len, 0);
-            self.stream.read_exact(&mut body[start..]).await?;
+        let mut chunk = [0u8; 16 * 1024];
+        while body.len() < len {
+            let want = (len - body.len()).min(chunk.len());
+            let n = self.stream.read(&mut chunk[..want]).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            body.extend_from_slice(&chunk[..n]);
         }
         Ok(body)
+    }
+
+    /// Waits until the first byte of a request is there (or the peer
+    /// closed the connection: `false`).
+    async fn wait_for_request(&mut self) -> io::Result<bool> {
+        if self.buf.is_empty() {
+            let n = self.stream.read_buf(&mut self.buf).await?;
+            return Ok(n > 0);
+        }
+        Ok(true)
     }
 
     async fn write_reply(&mut self, reply: &Reply, keep_alive: bool, now: u64) -> io::Result<()> {
@@ -194,6 +224,7 @@ impl Conn {
             reply.body.len() as u64,
             keep_alive,
             now,
+            reply.extra,
         );
         out.extend_from_slice(&reply.body);
         self.stream.write_all(&out).await?;
@@ -213,6 +244,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         411 => "Length Required",
         413 => "Content Too Large",
         431 => "Request Header Fields Too Large",
@@ -225,9 +257,16 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn response_head(status: u16, content_type: &str, len: u64, keep_alive: bool, now: u64) -> Vec<u8> {
+fn response_head(
+    status: u16,
+    content_type: &str,
+    len: u64,
+    keep_alive: bool,
+    now: u64,
+    extra: &str,
+) -> Vec<u8> {
     format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nDate: {}\r\nServer: ess-emulator\r\nConnection: {}\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nDate: {}\r\nServer: ess-emulator\r\n{extra}Connection: {}\r\n\r\n",
         reason(status),
         http_date(now),
         if keep_alive { "keep-alive" } else { "close" }
@@ -251,11 +290,27 @@ pub(crate) async fn serve_connection(
         if *shutdown.borrow() {
             return;
         }
+        // Between requests a connection may stay idle for IDLE_TIMEOUT; once
+        // a request has started, its head must arrive within head_timeout.
+        let started = tokio::select! {
+            biased;
+            _ = shutdown.changed() => return,
+            started = tokio::time::timeout(IDLE_TIMEOUT, conn.wait_for_request()) => started,
+        };
+        if !matches!(started, Ok(Ok(true))) {
+            return;
+        }
         let read = tokio::select! {
             biased;
             _ = shutdown.changed() => return,
-            read = tokio::time::timeout(IDLE_TIMEOUT, conn.read_head()) => read,
+            read = tokio::time::timeout(shared.limits.head_timeout, conn.read_head()) => read,
         };
+        if read.is_err() {
+            let now = shared.clock.now();
+            let reply = Reply::text(408, "the request head did not arrive in time");
+            let _ = tokio::time::timeout(WRITE_TIMEOUT, conn.write_reply(&reply, false, now)).await;
+            return;
+        }
         let head = match read {
             Ok(Ok(HeadRead::Head(head))) => head,
             Ok(Ok(HeadRead::Bad(status, why))) => {
@@ -308,13 +363,27 @@ fn body_length(head: &Head, limit: usize) -> Result<usize, Reply> {
             "chunked request bodies are not supported; send Content-Length",
         ));
     }
-    let len = match head.header("content-length") {
-        None => 0,
-        Some(v) => v
+    // Every Content-Length header, and every value of a comma-separated
+    // list, must agree: a request that declares two lengths is refused.
+    let mut len: Option<usize> = None;
+    for value in head
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "content-length")
+        .flat_map(|(_, v)| v.split(','))
+    {
+        let value = value
             .trim()
             .parse::<usize>()
-            .map_err(|_| Reply::text(400, "Content-Length is not a number"))?,
-    };
+            .map_err(|_| Reply::text(400, "Content-Length is not a number"))?;
+        match len {
+            Some(other) if other != value => {
+                return Err(Reply::text(400, "conflicting Content-Length headers"));
+            }
+            _ => len = Some(value),
+        }
+    }
+    let len = len.unwrap_or(0);
     if len > limit {
         return Err(Reply::text(413, "request body too large"));
     }
@@ -382,6 +451,7 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
                 status: 200,
                 content_type: "text/html; charset=utf-8",
                 body: b"<html><head><title>Gateway</title></head><body><h1>Service temporarily unavailable</h1></body></html>\n".to_vec(),
+                extra: "",
             };
             let _ = conn
                 .write_reply(&reply, keep_alive, shared.clock.now())
@@ -408,10 +478,25 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
     }
 
     let request_id = ids::request_id();
-    let (code, answer) = handle_api(shared, &head, &body);
-    log_api(&action_header, &code, started, &request_id, fault_name);
+    let mut canned = false;
+    let (code, answer) = handle_api(shared, &head, &body, &mut canned);
+    let canned = canned && answer.is_ok();
+    if canned {
+        tracing::info!(
+            action = %action_header,
+            code = %code,
+            latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            request_id = %request_id,
+            fault = %fault_name,
+            canned = "example",
+            "api request answered with the official example"
+        );
+    } else {
+        log_api(&action_header, &code, started, &request_id, fault_name);
+    }
     let json = serde_json::to_vec(&envelope(answer, &request_id)).unwrap_or_default();
-    deliver(shared, conn, json, fault, keep_alive).await
+    let extra = if canned { CANNED_HEADER } else { "" };
+    deliver(shared, conn, json, fault, keep_alive, extra).await
 }
 
 /// Answers an API request with a service error in the usual envelope, and
@@ -450,7 +535,15 @@ fn log_api(action: &str, code: &str, started: Instant, request_id: &str, fault: 
 /// The API pipeline, in the service's order: authentication, action,
 /// version, rate limit, content type, JSON, then the action's own checks
 /// and semantics. Returns the code for the log (`OK` on success).
-fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Value, ApiError>) {
+///
+/// `canned` is set when the action has no semantics and answers its
+/// official example.
+fn handle_api(
+    shared: &Shared,
+    head: &Head,
+    body: &[u8],
+    canned: &mut bool,
+) -> (String, Result<Value, ApiError>) {
     let result = (|| {
         if head.method != "POST" {
             return Err(ApiError::new(
@@ -472,8 +565,12 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
             }
             Some(a) => a,
         };
-        let entry = match shared.registry.resolve(action) {
+        let entry = match shared.registry.resolve(action, shared.strict) {
             Resolved::Emulated(entry) => entry,
+            Resolved::Canned(entry) => {
+                *canned = entry.canned;
+                entry
+            }
             Resolved::Unsupported => {
                 return Err(ApiError::new(
                     codes::UNSUPPORTED_OPERATION,
@@ -525,6 +622,7 @@ fn handle_api(shared: &Shared, head: &Head, body: &[u8]) -> (String, Result<Valu
         }
         let value: Value = serde_json::from_slice(body)
             .map_err(|e| ApiError::invalid(format!("the request body is not valid JSON: {e}")))?;
+        (entry.check_list_sizes)(&value)?;
         shared.mutate(|state, now| {
             let mut ctx = Ctx {
                 world: &shared.world,
@@ -549,14 +647,15 @@ async fn deliver(
     json: Vec<u8>,
     fault: Option<FaultKind>,
     keep_alive: bool,
+    extra: &'static str,
 ) -> Next {
     let now = shared.clock.now();
-    let content_type = "application/json; charset=utf-8";
+    let content_type = JSON;
     let after = Next::after(keep_alive);
     let written = match fault {
         Some(FaultKind::ResetAfterRead) => return Next::Reset,
         Some(FaultKind::SlowHeaders(total)) => {
-            let head = response_head(200, content_type, json.len() as u64, keep_alive, now);
+            let head = response_head(200, content_type, json.len() as u64, keep_alive, now, extra);
             async {
                 trickle(&mut conn.stream, &head, total).await?;
                 conn.stream.write_all(&json).await?;
@@ -565,7 +664,7 @@ async fn deliver(
             .await
         }
         Some(FaultKind::SlowBody(total)) => {
-            let head = response_head(200, content_type, json.len() as u64, keep_alive, now);
+            let head = response_head(200, content_type, json.len() as u64, keep_alive, now, extra);
             async {
                 conn.stream.write_all(&head).await?;
                 trickle(&mut conn.stream, &json, total).await
@@ -573,7 +672,7 @@ async fn deliver(
             .await
         }
         Some(FaultKind::TruncatedBody) => {
-            let mut out = response_head(200, content_type, json.len() as u64, false, now);
+            let mut out = response_head(200, content_type, json.len() as u64, false, now, extra);
             out.extend_from_slice(&json[..json.len() / 2]);
             let _ = conn.stream.write_all(&out).await;
             let _ = conn.stream.flush().await;
@@ -581,7 +680,7 @@ async fn deliver(
             return Next::Close;
         }
         Some(FaultKind::OversizedBody(size)) => {
-            let _ = write_oversized(conn, &json, size, now).await;
+            let _ = write_oversized(conn, &json, size, now, extra).await;
             return Next::Close;
         }
         Some(FaultKind::WrongContentType) => {
@@ -589,6 +688,7 @@ async fn deliver(
                 status: 200,
                 content_type: "text/html; charset=utf-8",
                 body: json,
+                extra,
             };
             conn.write_reply(&reply, keep_alive, now).await
         }
@@ -597,6 +697,7 @@ async fn deliver(
                 status: 200,
                 content_type,
                 body: json,
+                extra,
             };
             conn.write_reply(&reply, keep_alive, now).await
         }
@@ -624,7 +725,13 @@ async fn trickle(stream: &mut TcpStream, bytes: &[u8], total: Duration) -> io::R
 
 /// The answer with a `Padding` member that brings it to `size` bytes (or
 /// just past the answer when that is larger), streamed in chunks.
-async fn write_oversized(conn: &mut Conn, json: &[u8], size: u64, now: u64) -> io::Result<()> {
+async fn write_oversized(
+    conn: &mut Conn,
+    json: &[u8],
+    size: u64,
+    now: u64,
+    extra: &str,
+) -> io::Result<()> {
     // `{"Response":{...}}` → `{"Response":{...},"Padding":"xxxx"}`
     let prefix_end = json.len().saturating_sub(1);
     let opening = b",\"Padding\":\"";
@@ -632,7 +739,7 @@ async fn write_oversized(conn: &mut Conn, json: &[u8], size: u64, now: u64) -> i
     let fixed = (prefix_end + opening.len() + closing.len()) as u64;
     let padding = size.saturating_sub(fixed);
     let total = fixed + padding;
-    let mut out = response_head(200, "application/json; charset=utf-8", total, false, now);
+    let mut out = response_head(200, JSON, total, false, now, extra);
     out.extend_from_slice(&json[..prefix_end]);
     out.extend_from_slice(opening);
     conn.stream.write_all(&out).await?;

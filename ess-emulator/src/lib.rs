@@ -42,13 +42,16 @@
 //! from the emulator's clock (`AuthFailure.SignatureExpire`), the signature
 //! (`AuthFailure.SignatureFailure`), the session token of temporary
 //! credentials (`AuthFailure.TokenFailure`), the action (`InvalidAction`,
-//! or `UnsupportedOperation` for an action of the spec that is not
-//! emulated), the version (`NoSuchVersion`), the action's rate limit
+//! or, with [`EmulatorBuilder::strict`], `UnsupportedOperation` for an
+//! action of the spec without semantics), the version (`NoSuchVersion`), the action's rate limit
 //! (`RequestLimitExceeded`), the content type and the JSON
 //! (`InvalidParameter`), then the generated input type: required members
 //! (`MissingParameter`), JSON types (`InvalidParameter`), unknown members
 //! (`UnknownParameter`) and the spec's validation rules (the action's
-//! `InvalidParameter.*` codes), and last the action's own rules.
+//! `InvalidParameter.*` codes), and last the action's own rules. An action
+//! without semantics answers, when not strict, its official example
+//! response re-encoded through its output type, with a fresh `RequestId`
+//! and the header `X-Emulator-Canned: example`.
 //!
 //! # Faults
 //!
@@ -119,6 +122,41 @@ use crate::time::EmulatorClock;
 /// How long [`Emulator::shutdown`] lets requests in progress finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// The default time a request head may take to arrive once its first byte
+/// is there ([`EmulatorBuilder::head_timeout`]).
+pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default number of connections served at once
+/// ([`EmulatorBuilder::max_connections`]).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// The default number of QR codes kept ([`EmulatorBuilder::max_qr_codes`]).
+pub const DEFAULT_MAX_QR_CODES: usize = 200_000;
+/// The default number of contracts kept ([`EmulatorBuilder::max_flows`]).
+pub const DEFAULT_MAX_FLOWS: usize = 200_000;
+/// The furthest one move of the clock may go: ten years.
+pub const MAX_CLOCK_ADVANCE: Duration = Duration::from_secs(10 * 366 * 86_400);
+/// The furthest the clock may be moved in all: a hundred years.
+pub const MAX_CLOCK_OFFSET: Duration = Duration::from_secs(100 * 366 * 86_400);
+
+/// The bounds on what peers can make the emulator hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub head_timeout: Duration,
+    pub max_connections: usize,
+    pub max_qr_codes: usize,
+    pub max_flows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            head_timeout: DEFAULT_HEAD_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_qr_codes: DEFAULT_MAX_QR_CODES,
+            max_flows: DEFAULT_MAX_FLOWS,
+        }
+    }
+}
+
 /// What the server tasks share.
 pub(crate) struct Shared {
     world: World,
@@ -128,6 +166,8 @@ pub(crate) struct Shared {
     registry: Registry,
     limiter: RateLimiter,
     rate_limits: bool,
+    strict: bool,
+    limits: Limits,
     faults: Faults,
     base_url: String,
     callbacks: Hub,
@@ -177,9 +217,16 @@ impl Shared {
         self.mutate(|state, now| state.sign(flow_id, now))
     }
 
-    fn advance_clock(&self, secs: u64) {
-        self.clock.advance(secs);
+    /// Moves the clock, within [`MAX_CLOCK_ADVANCE`] at once and
+    /// [`MAX_CLOCK_OFFSET`] in all.
+    fn advance_clock(&self, secs: u64) -> Result<(), String> {
+        self.clock.advance(
+            secs,
+            MAX_CLOCK_ADVANCE.as_secs(),
+            MAX_CLOCK_OFFSET.as_secs(),
+        )?;
         self.mutate(|_, _| ());
+        Ok(())
     }
 
     fn qr_code_png(&self, id: &str) -> Result<Vec<u8>, ApiError> {
@@ -225,6 +272,8 @@ pub struct EmulatorBuilder {
     credentials: Vec<Credentials>,
     clock: Option<Arc<dyn Clock>>,
     rate_limits: bool,
+    strict: bool,
+    limits: Limits,
     addr: SocketAddr,
     public_url: Option<String>,
     faults: Vec<Fault>,
@@ -237,6 +286,8 @@ impl fmt::Debug for EmulatorBuilder {
             .field("addr", &self.addr)
             .field("secret_ids", &self.secret_ids())
             .field("rate_limits", &self.rate_limits)
+            .field("strict", &self.strict)
+            .field("limits", &self.limits)
             .field("public_url", &self.public_url)
             .field("callbacks", &self.callbacks)
             .finish_non_exhaustive()
@@ -250,6 +301,8 @@ impl Default for EmulatorBuilder {
             credentials: vec![default_credentials()],
             clock: None,
             rate_limits: true,
+            strict: false,
+            limits: Limits::default(),
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             public_url: None,
             faults: Vec::new(),
@@ -300,6 +353,48 @@ impl EmulatorBuilder {
     /// Whether each action's documented rate limit is enforced (default: yes).
     pub fn rate_limits(mut self, enabled: bool) -> Self {
         self.rate_limits = enabled;
+        self
+    }
+
+    /// Whether the actions without semantics answer `UnsupportedOperation`
+    /// (strict) or, by default, their official example response
+    /// re-encoded through the action's output type, with a fresh
+    /// `RequestId` and the header `X-Emulator-Canned: example`. Their
+    /// requests are decoded and validated either way.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// How long a request head may take to arrive once its first byte is
+    /// there (default [`DEFAULT_HEAD_TIMEOUT`]); a slower one is answered
+    /// `408` and its connection closed. Idle kept-alive connections wait
+    /// for their next request for 300 s.
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.head_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default
+    /// [`DEFAULT_MAX_CONNECTIONS`], at least 1); one more is answered `503`
+    /// and closed.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.max(1);
+        self
+    }
+
+    /// How many QR codes the emulator keeps (default
+    /// [`DEFAULT_MAX_QR_CODES`]); creating one more answers `LimitExceeded`.
+    pub fn max_qr_codes(mut self, max: usize) -> Self {
+        self.limits.max_qr_codes = max;
+        self
+    }
+
+    /// How many contracts the emulator keeps (default
+    /// [`DEFAULT_MAX_FLOWS`]); a scan that would start one more answers
+    /// `LimitExceeded`.
+    pub fn max_flows(mut self, max: usize) -> Self {
+        self.limits.max_flows = max;
         self
     }
 
@@ -382,7 +477,12 @@ impl EmulatorBuilder {
         })?;
         let endpoint = endpoint_of(addr);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(&self.world)),
+            state: Mutex::new({
+                let mut state = State::new(&self.world);
+                state.max_qr_codes = self.limits.max_qr_codes;
+                state.max_flows = self.limits.max_flows;
+                state
+            }),
             world: self.world,
             clock: self
                 .clock
@@ -391,6 +491,8 @@ impl EmulatorBuilder {
             registry: Registry::new(),
             limiter: RateLimiter::default(),
             rate_limits: self.rate_limits,
+            strict: self.strict,
+            limits: self.limits,
             faults,
             base_url: self.public_url.unwrap_or_else(|| endpoint.clone()),
             callbacks,
@@ -429,17 +531,27 @@ async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(shared.limits.max_connections));
     loop {
         tokio::select! {
             biased;
             _ = shutdown.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(http::serve_connection(
-                        shared.clone(),
-                        stream,
-                        shutdown.clone(),
-                    ));
+                    let Ok(slot) = slots.clone().try_acquire_owned() else {
+                        // Never waits: what the socket takes now is all it gets.
+                        let _ = stream.try_write(http::TOO_MANY_CONNECTIONS);
+                        tracing::warn!(
+                            max = shared.limits.max_connections,
+                            "connection refused: too many connections"
+                        );
+                        continue;
+                    };
+                    let serve = http::serve_connection(shared.clone(), stream, shutdown.clone());
+                    connections.spawn(async move {
+                        serve.await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait a little.
@@ -547,8 +659,23 @@ impl Emulator {
     ///
     /// Contracts that pass their deadline are recorded as expired
     /// ([`EventKind::FlowExpired`]), with their callbacks queued.
+    ///
+    /// A move beyond [`MAX_CLOCK_ADVANCE`] at once, or beyond
+    /// [`MAX_CLOCK_OFFSET`] in all, is refused and changes nothing (see
+    /// [`try_advance_clock`](Self::try_advance_clock) for the reason); it is
+    /// logged as a warning.
     pub fn advance_clock(&self, by: Duration) {
-        self.shared.advance_clock(by.as_secs());
+        if let Err(e) = self.try_advance_clock(by) {
+            tracing::warn!(error = %e, "clock not moved");
+        }
+    }
+
+    /// [`advance_clock`](Self::advance_clock), telling why a move is
+    /// refused (`InvalidParameter`).
+    pub fn try_advance_clock(&self, by: Duration) -> Result<(), ApiError> {
+        self.shared
+            .advance_clock(by.as_secs())
+            .map_err(ApiError::invalid)
     }
 
     /// Contracts the organization can still start.

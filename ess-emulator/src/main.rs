@@ -23,6 +23,8 @@ OPTIONS:
                          prefer the variable: arguments are visible to other local users)
     --public-url <URL>   Base of the links handed out, when clients use another address
     --no-rate-limit      Do not enforce the actions' rate limits
+    --strict             Answer UnsupportedOperation for the actions without
+                         semantics (default: their official example response)
 
 CALLBACKS (override the world file's [callbacks] table):
     --callback-url <URL>         Post callbacks to this http:// URL on this machine
@@ -53,6 +55,7 @@ struct Args {
     secret_key: Option<String>,
     public_url: Option<String>,
     rate_limits: bool,
+    strict: bool,
     log: Level,
     print_world: bool,
     callback: CallbackArgs,
@@ -159,6 +162,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
         secret_key: env("ESS_EMULATOR_SECRET_KEY"),
         public_url: None,
         rate_limits: true,
+        strict: false,
         log: Level::INFO,
         print_world: false,
         callback: CallbackArgs {
@@ -210,6 +214,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
             "--secret-key" => args.secret_key = Some(value("a SecretKey")?),
             "--public-url" => args.public_url = Some(value("a URL")?),
             "--no-rate-limit" => args.rate_limits = false,
+            "--strict" => args.strict = true,
             "--callback-url" => args.callback.url = Some(value("a URL")?),
             "--callback-key" => args.callback.key = Some(value("a key")?),
             "--callback-token" => args.callback.token = Some(value("a token")?),
@@ -278,7 +283,8 @@ async fn run(args: Args) -> Result<(), String> {
         .world(world)
         .host(args.host)
         .port(args.port)
-        .rate_limits(args.rate_limits);
+        .rate_limits(args.rate_limits)
+        .strict(args.strict);
     let custom_credentials = match (&args.secret_id, &args.secret_key) {
         (Some(id), Some(key)) => {
             let credentials =
@@ -375,13 +381,19 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let Ok(Parsed::Run(a)) = parse(&["--port", "0", "--host=0.0.0.0", "--no-rate-limit"])
-        else {
+        let Ok(Parsed::Run(a)) = parse(&[
+            "--port",
+            "0",
+            "--host=0.0.0.0",
+            "--no-rate-limit",
+            "--strict",
+        ]) else {
             panic!("expected a run");
         };
         assert_eq!(a.port, 0);
         assert_eq!(a.host, IpAddr::from([0, 0, 0, 0]));
         assert!(!a.rate_limits);
+        assert!(a.strict);
         assert!(matches!(parse(&["--help"]), Ok(Parsed::Exit(_))));
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--port"]).is_err());

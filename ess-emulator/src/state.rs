@@ -250,6 +250,11 @@ pub struct Snapshot {
     pub qr_codes: Vec<QrCodeInfo>,
     /// Every contract, oldest first.
     pub flows: Vec<FlowInfo>,
+    /// How many QR codes there are in all (more than `qr_codes` holds
+    /// when the snapshot is a page).
+    pub total_qr_codes: usize,
+    /// How many contracts there are in all.
+    pub total_flows: usize,
 }
 
 /// The mutable part of the emulator.
@@ -264,6 +269,10 @@ pub(crate) struct State {
     pub events: EventLog,
     /// Files uploaded with `UploadFiles` that have not expired yet.
     pub files: FileStore,
+    /// The most QR codes kept.
+    pub max_qr_codes: usize,
+    /// The most contracts kept.
+    pub max_flows: usize,
 }
 
 impl State {
@@ -277,6 +286,8 @@ impl State {
             open: BTreeSet::new(),
             events: EventLog::new(),
             files: FileStore::default(),
+            max_qr_codes: crate::DEFAULT_MAX_QR_CODES,
+            max_flows: crate::DEFAULT_MAX_FLOWS,
         }
     }
 
@@ -291,6 +302,11 @@ impl State {
         );
         self.qr_index.insert(code.id.clone(), self.qr_codes.len());
         self.qr_codes.push(code);
+    }
+
+    /// How many QR codes are kept.
+    pub(crate) fn qr_code_count(&self) -> usize {
+        self.qr_codes.len()
     }
 
     pub(crate) fn qr_code(&self, id: &str) -> Option<&QrCode> {
@@ -391,12 +407,38 @@ impl State {
     }
 
     pub(crate) fn snapshot(&self, world: &World, now: u64) -> Snapshot {
+        self.snapshot_page(world, now, 0, usize::MAX)
+    }
+
+    /// A snapshot with at most `limit` QR codes and `limit` contracts,
+    /// from the `offset`-th of each (oldest first).
+    pub(crate) fn snapshot_page(
+        &self,
+        world: &World,
+        now: u64,
+        offset: usize,
+        limit: usize,
+    ) -> Snapshot {
         Snapshot {
             now,
             organization_id: world.organization.id.clone(),
             quota_remaining: self.quota_remaining,
-            qr_codes: self.qr_infos(now),
-            flows: self.flows(now),
+            qr_codes: self
+                .qr_codes
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|c| self.qr_info(c, now))
+                .collect(),
+            flows: self
+                .flows
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|f| Self::flow_info(f, now))
+                .collect(),
+            total_qr_codes: self.qr_codes.len(),
+            total_flows: self.flows.len(),
         }
     }
 
@@ -425,6 +467,15 @@ impl State {
         }
         if now >= code.expired_time {
             return Err(qr_invalid("the QR code has expired"));
+        }
+        if self.flows.len() >= self.max_flows {
+            return Err(ApiError::new(
+                codes::LIMIT_EXCEEDED,
+                format!(
+                    "the emulator keeps at most {} contracts; restart it to start afresh",
+                    self.max_flows
+                ),
+            ));
         }
         if code.flows_started >= code.max_flow_num {
             return Err(qr_invalid(format!(

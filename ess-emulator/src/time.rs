@@ -36,13 +36,26 @@ impl EmulatorClock {
             .saturating_add_signed(self.offset.load(Ordering::Relaxed))
     }
 
-    pub(crate) fn advance(&self, secs: u64) {
-        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
-        let _ = self
-            .offset
+    /// Moves the clock forward by `secs`: at most `max_step` at once and
+    /// `max_offset` in all; a refused move changes nothing and says why.
+    pub(crate) fn advance(&self, secs: u64, max_step: u64, max_offset: u64) -> Result<(), String> {
+        if secs > max_step {
+            return Err(format!(
+                "the clock moves at most {max_step} seconds at once, not {secs}"
+            ));
+        }
+        let secs = i64::try_from(secs).map_err(|_| format!("{secs} seconds is too far"))?;
+        let max_offset = i64::try_from(max_offset).unwrap_or(i64::MAX);
+        self.offset
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
-                Some(o.saturating_add(secs))
-            });
+                o.checked_add(secs).filter(|total| *total <= max_offset)
+            })
+            .map(drop)
+            .map_err(|o| {
+                format!(
+                    "the clock is already {o} seconds ahead; it may be moved at most {max_offset} seconds in all"
+                )
+            })
     }
 }
 
@@ -125,16 +138,21 @@ mod tests {
     }
 
     #[test]
-    fn clock_moves_forward() {
+    fn clock_moves_forward_within_bounds() {
         let clock = EmulatorClock::new(Arc::new(FixedClock::new(1_000)));
         assert_eq!(clock.now(), 1_000);
-        clock.advance(500);
+        clock.advance(500, 1_000, 2_000).unwrap();
         assert_eq!(clock.now(), 1_500);
         let copy = clock.clone();
-        copy.advance(u64::MAX);
-        assert!(
-            clock.now() >= i64::MAX as u64,
-            "saturates instead of wrapping"
-        );
+        // Too far at once, too far in all, or beyond any integer: refused,
+        // and the clock stays where it was.
+        let e = copy.advance(1_001, 1_000, 2_000).unwrap_err();
+        assert!(e.contains("at most 1000 seconds at once"), "{e}");
+        copy.advance(1_000, 1_000, 2_000).unwrap();
+        assert_eq!(clock.now(), 2_500);
+        let e = copy.advance(1_000, 1_000, 2_000).unwrap_err();
+        assert!(e.contains("1500 seconds ahead"), "{e}");
+        assert!(copy.advance(u64::MAX, u64::MAX, u64::MAX).is_err());
+        assert_eq!(clock.now(), 2_500);
     }
 }

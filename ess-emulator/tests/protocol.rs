@@ -39,6 +39,16 @@ async fn a_signed_request_succeeds_with_a_uuid_like_request_id() {
     );
     assert!(response.header("Date").unwrap().ends_with("GMT"));
     assert_eq!(response.header("Connection"), Some("keep-alive"));
+    // Exactly the service's type: some SDKs read errors only for this value.
+    assert_eq!(response.header("Content-Type"), Some("application/json"));
+    let mut wrong = RequestSpec::new(&emu, "CreateMultiFlowSignQRCode", &create_body());
+    wrong.secret_key = "not-the-key".to_owned();
+    let error = send_raw(&emu, &wrong).await;
+    assert_eq!(
+        error.error_code().as_deref(),
+        Some("AuthFailure.SignatureFailure")
+    );
+    assert_eq!(error.header("Content-Type"), Some("application/json"));
     emu.shutdown().await;
 }
 
@@ -252,8 +262,8 @@ async fn actions_versions_and_methods() {
 }
 
 #[tokio::test]
-async fn spec_actions_without_a_handler_are_unsupported() {
-    let emu = emulator().await;
+async fn spec_actions_without_a_handler_are_unsupported_when_strict() {
+    let emu = Emulator::builder().strict(true).start().await.unwrap();
     let health = exchange(
         emu.addr(),
         &plain_request("GET", "/_emulator/health", "x", ""),
@@ -269,6 +279,7 @@ async fn spec_actions_without_a_handler_are_unsupported() {
         .collect();
     assert!(emulated.contains(&"CreateMultiFlowSignQRCode".to_owned()));
     assert!(emulated.contains(&"CancelMultiFlowSignQRCode".to_owned()));
+    assert_eq!(health["Response"]["Strict"], true);
     for name in ess_api::service::ACTIONS {
         let r = send_raw(&emu, &RequestSpec::new(&emu, name, "{}")).await;
         let code = r.error_code();

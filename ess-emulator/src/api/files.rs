@@ -674,7 +674,7 @@ mod tests {
         let world = World::default();
         let mut state = State::new(&world);
         let registry = Registry::new();
-        let Resolved::Emulated(entry) = registry.resolve("UploadFiles") else {
+        let Resolved::Emulated(entry) = registry.resolve("UploadFiles", true) else {
             panic!("UploadFiles is emulated");
         };
         let op = json!({"OperatorId": crate::world::defaults::OPERATOR_ID});

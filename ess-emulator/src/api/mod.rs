@@ -12,6 +12,7 @@
 //! Emulating a new action from the spec takes an `impl Emulated for
 //! NewActionInput` and one line in [`Registry::new`].
 
+mod canned;
 mod files;
 mod qr_code;
 
@@ -64,6 +65,10 @@ pub(crate) struct Entry {
     /// The documented rate limit, requests per second.
     pub rate_limit: Option<u32>,
     run: RunFn,
+    /// Refuses request bodies with lists longer than [`MAX_LIST_ITEMS`].
+    pub check_list_sizes: fn(&Value) -> Result<(), ApiError>,
+    /// Whether it answers the official example instead of emulating.
+    pub canned: bool,
 }
 
 impl Entry {
@@ -72,6 +77,8 @@ impl Entry {
             name: A::NAME,
             rate_limit: A::RATE_LIMIT,
             run: run::<A>,
+            check_list_sizes: check_list_sizes::<A>,
+            canned: false,
         }
     }
 
@@ -86,7 +93,11 @@ impl Entry {
 pub(crate) enum Resolved<'a> {
     /// An emulated action.
     Emulated(&'a Entry),
-    /// An action of the spec that the emulator does not emulate.
+    /// An action of the spec without semantics, answering its official
+    /// example.
+    Canned(&'a Entry),
+    /// An action of the spec that the emulator does not emulate (in strict
+    /// mode).
     Unsupported,
     /// Not an action of the service.
     Unknown,
@@ -95,6 +106,7 @@ pub(crate) enum Resolved<'a> {
 /// The emulated actions, by wire name.
 pub(crate) struct Registry {
     entries: HashMap<&'static str, Entry>,
+    canned: HashMap<&'static str, Entry>,
 }
 
 impl Registry {
@@ -107,14 +119,25 @@ impl Registry {
             Entry::of::<CancelMultiFlowSignQrCodeInput>(),
             Entry::of::<UploadFilesInput>(),
         ];
-        Registry {
-            entries: entries.into_iter().map(|e| (e.name, e)).collect(),
-        }
+        let entries: HashMap<_, _> = entries.into_iter().map(|e| (e.name, e)).collect();
+        let canned = ess_api::service::ACTIONS
+            .iter()
+            .filter(|name| !entries.contains_key(*name))
+            .filter_map(|name| canned::entry(name))
+            .map(|e| (e.name, e))
+            .collect();
+        Registry { entries, canned }
     }
 
-    pub(crate) fn resolve(&self, action: &str) -> Resolved<'_> {
-        match self.entries.get(action) {
-            Some(entry) => Resolved::Emulated(entry),
+    /// The action named `action`; in strict mode, the actions without
+    /// semantics are [`Resolved::Unsupported`].
+    pub(crate) fn resolve(&self, action: &str, strict: bool) -> Resolved<'_> {
+        if let Some(entry) = self.entries.get(action) {
+            return Resolved::Emulated(entry);
+        }
+        match self.canned.get(action) {
+            Some(entry) if !strict => Resolved::Canned(entry),
+            Some(_) => Resolved::Unsupported,
             None if ess_api::service::ACTIONS.contains(&action) => Resolved::Unsupported,
             None => Resolved::Unknown,
         }
@@ -139,6 +162,14 @@ fn run<A: Emulated>(ctx: &mut Ctx<'_>, body: Value) -> Result<Value, ApiError> {
 /// present and every member of the right JSON type; no unknown member; the
 /// validation rules of the spec.
 pub(crate) fn decode<A: Emulated>(body: Value) -> Result<A, ApiError> {
+    decode_with::<A>(body, A::violation_code)
+}
+
+/// [`decode`] for any action, with its mapping of violated rules to codes.
+pub(crate) fn decode_with<A: Action + DeserializeOwned>(
+    body: Value,
+    violation_code: fn(&str) -> Option<&'static str>,
+) -> Result<A, ApiError> {
     let Value::Object(_) = body else {
         return Err(ApiError::invalid(
             "the request body must be a JSON object of the action's parameters",
@@ -172,7 +203,7 @@ pub(crate) fn decode<A: Emulated>(body: Value) -> Result<A, ApiError> {
         ));
     }
     if let Err(errors) = input.validate() {
-        return Err(violations::<A>(errors.violations()));
+        return Err(violations::<A>(errors.violations(), violation_code));
     }
     Ok(input)
 }
@@ -192,7 +223,10 @@ fn documented<A: Action>(code: &str) -> Option<&'static str> {
         .copied()
 }
 
-fn violations<A: Emulated>(list: &[Violation]) -> ApiError {
+fn violations<A: Action>(
+    list: &[Violation],
+    violation_code: fn(&str) -> Option<&'static str>,
+) -> ApiError {
     let Some(first) = list.first() else {
         return ApiError::invalid("the request breaks a rule");
     };
@@ -206,7 +240,7 @@ fn violations<A: Emulated>(list: &[Violation]) -> ApiError {
         e = ApiError::new(e.code().to_owned(), message);
         return e;
     }
-    let code = A::violation_code(&first.path).unwrap_or_else(|| {
+    let code = violation_code(&first.path).unwrap_or_else(|| {
         let leaf = member_leaf(first.wire_path());
         documented::<A>(&format!("InvalidParameter.{leaf}")).unwrap_or(codes::INVALID_PARAMETER)
     });
@@ -255,6 +289,52 @@ fn missing_field(message: &str) -> Option<&str> {
     message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next())
+}
+
+/// The most items of any list in a request, whatever the spec documents:
+/// longer lists are refused before they are decoded.
+pub(crate) const MAX_LIST_ITEMS: usize = 1000;
+
+/// The first list longer than [`MAX_LIST_ITEMS`] in a request body of the
+/// action `A`, as the error that refuses it: `InvalidParameter.<Member>`
+/// when the action documents it, `InvalidParameter` otherwise.
+pub(crate) fn check_list_sizes<A: Action>(body: &Value) -> Result<(), ApiError> {
+    match long_list(body, String::new()) {
+        None => Ok(()),
+        Some((path, len)) => Err(ApiError::new(
+            documented::<A>(&format!("InvalidParameter.{}", member_leaf(&path)))
+                .unwrap_or(codes::INVALID_PARAMETER),
+            format!("{path} has {len} items; the emulator takes at most {MAX_LIST_ITEMS}"),
+        )),
+    }
+}
+
+/// The wire path and length of the first list longer than
+/// [`MAX_LIST_ITEMS`].
+fn long_list(value: &Value, path: String) -> Option<(String, usize)> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Array(items) if items.len() > MAX_LIST_ITEMS => Some((
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
+            items.len(),
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| long_list(v, join(&i.to_string()))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| long_list(v, join(k))),
+        _ => None,
+    }
 }
 
 /// Removes every object member whose value is `null`, at any depth: the
@@ -314,11 +394,23 @@ mod tests {
         for name in registry.names() {
             assert!(ess_api::service::ACTIONS.contains(&name), "{name}");
         }
-        assert!(matches!(registry.resolve("Nope"), Resolved::Unknown));
+        assert!(matches!(registry.resolve("Nope", false), Resolved::Unknown));
         assert!(matches!(
-            registry.resolve("CreateMultiFlowSignQRCode"),
+            registry.resolve("CreateMultiFlowSignQRCode", true),
             Resolved::Emulated(_)
         ));
+        assert!(matches!(
+            registry.resolve("DescribeFlowInfo", false),
+            Resolved::Canned(e) if e.canned
+        ));
+        assert!(matches!(
+            registry.resolve("DescribeFlowInfo", true),
+            Resolved::Unsupported
+        ));
+        assert_eq!(
+            registry.canned.len() + registry.entries.len(),
+            ess_api::service::ACTIONS.len()
+        );
     }
 
     #[test]

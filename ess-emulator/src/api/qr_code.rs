@@ -121,6 +121,15 @@ impl Emulated for CreateMultiFlowSignQrCodeInput {
             return Err(no_quota());
         }
 
+        if ctx.state.qr_code_count() >= ctx.state.max_qr_codes {
+            return Err(ApiError::new(
+                codes::LIMIT_EXCEEDED,
+                format!(
+                    "the emulator keeps at most {} QR codes; restart it to start afresh",
+                    ctx.state.max_qr_codes
+                ),
+            ));
+        }
         let mut id = ids::resource_id();
         while ctx.state.qr_code(&id).is_some() {
             id = ids::resource_id();
