@@ -27,5 +27,7 @@ measure "ess-api clean build (all actions)" cargo build -q -p ess-api
 file=spec/actions/StartFlow.toml
 cp "$file" "$file.orig"
 trap 'mv "$file.orig" "$file"' EXIT
-sed -i 's/^name = "CcNotifyType"$/name = "CcNotifyType"\ndoc = "Whether copied parties are notified."/' "$file"
+# A real edit: a new sentence in one member's doc changes one generated file.
+sed -i 's/^(default) when the contract starts, `1` when signing is complete."""$/(default) when the contract starts, `1` when signing is complete. Edited."""/' "$file"
+grep -q "complete. Edited." "$file" || { echo "the edit did not apply" >&2; exit 1; }
 measure "ess-api rebuild after a one-file spec edit" cargo build -q -p ess-api

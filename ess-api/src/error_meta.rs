@@ -65,10 +65,10 @@ impl RetryClass {
     /// The name used in the error catalogue.
     pub fn as_str(self) -> &'static str {
         match self {
-            RetryClass::Never => "never",
-            RetryClass::Throttling => "throttling",
-            RetryClass::Transient => "transient",
-            RetryClass::Resign => "resign",
+            RetryClass::Never => ess_grammar::RETRY_NEVER,
+            RetryClass::Throttling => ess_grammar::RETRY_THROTTLING,
+            RetryClass::Transient => ess_grammar::RETRY_TRANSIENT,
+            RetryClass::Resign => ess_grammar::RETRY_RESIGN,
         }
     }
 }

@@ -150,8 +150,8 @@ impl Format {
     /// The name used in spec files and attributes.
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::Base64 => "base64",
-            Format::Digits => "digits",
+            Format::Base64 => ess_grammar::FORMAT_BASE64,
+            Format::Digits => ess_grammar::FORMAT_DIGITS,
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct ImportReport {
     pub codes_removed: Vec<String>,
     /// Actions, types and members that still have no `doc`.
     pub undocumented: Vec<String>,
+    /// Every deprecated action and member of the spec, with its reason.
+    pub deprecated: Vec<String>,
     /// Files already up to date.
     pub unchanged: usize,
 }
@@ -65,15 +67,16 @@ impl std::fmt::Display for ImportReport {
         for p in &self.created {
             writeln!(f, "created     {}", p.display())?;
         }
-        let sections: [(&str, &Vec<String>); 8] = [
+        let sections: [(&str, &Vec<String>); 9] = [
             ("added", &self.added_members),
             ("code added", &self.codes_added),
             ("missing", &self.disappeared),
             ("changed", &self.changed),
             ("removed", &self.removed),
-            ("deprecated", &self.newly_deprecated),
+            ("disabled", &self.newly_deprecated),
             ("code gone", &self.codes_removed),
             ("no doc", &self.undocumented),
+            ("deprecated", &self.deprecated),
         ];
         for (label, lines) in sections {
             for line in lines {
@@ -85,7 +88,7 @@ impl std::fmt::Display for ImportReport {
             "{} files created, {} members added, {} members no longer described, \
              {} members changed upstream, {} actions or types removed upstream, \
              {} members newly deprecated, {} error codes added, {} error codes no longer documented, \
-             {} items without a doc, {} files unchanged",
+             {} items without a doc, {} deprecated actions and members, {} files unchanged",
             self.created.len(),
             self.added_members.len(),
             self.disappeared.len(),
@@ -95,6 +98,7 @@ impl std::fmt::Display for ImportReport {
             self.codes_added.len(),
             self.codes_removed.len(),
             self.undocumented.len(),
+            self.deprecated.len(),
             self.unchanged
         )
     }
@@ -456,6 +460,12 @@ fn undocumented(spec_dir: &Path, report: &mut ImportReport) {
                     .undocumented
                     .push(format!("{display}:1: the file itself"));
             }
+            if let Some(reason) = table.get("deprecated").and_then(|d| d.as_str()) {
+                let what = dir.trim_end_matches('s');
+                report
+                    .deprecated
+                    .push(format!("{display}: the whole {what}: {reason}"));
+            }
             for t in ["input", "output", "member", "value"] {
                 let lines = member_lines(&text, t);
                 for m in table
@@ -465,6 +475,13 @@ fn undocumented(spec_dir: &Path, report: &mut ImportReport) {
                     .flatten()
                 {
                     let Some(m) = m.as_table() else { continue };
+                    if let Some(reason) = m.get("deprecated").and_then(|d| d.as_str()) {
+                        let name = m.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+                        let line = lines.get(name).copied().unwrap_or(1);
+                        report
+                            .deprecated
+                            .push(format!("{display}:{line}: {t} {name}: {reason}"));
+                    }
                     if has_doc(m) {
                         continue;
                     }
@@ -522,7 +539,7 @@ fn type_header(name: &str, usage: Option<&str>) -> String {
         "# Imported from the service's API description; add documentation and rules by hand."
     );
     let _ = writeln!(h, "name = {}", quote(name));
-    let rust = naming::type_name(name);
+    let rust = naming::type_name(name, None);
     if naming::RESERVED_TYPE_NAMES.contains(&rust.as_str()) {
         let _ = writeln!(h, "# `{rust}` would shadow a standard or SDK name.");
         let _ = writeln!(h, "rust_name = {}", quote(&format!("Ess{rust}")));

@@ -1,5 +1,9 @@
 //! The ESS spec pipeline: load → check → emit.
 //!
+//! [`load`] reads the spec files into the raw [`model`] (values with their
+//! spans); [`check`] reports every mistake, or resolves the spec into the
+//! [`resolved`] model; [`emit`] turns that model into Rust and cannot fail.
+//!
 //! One library serves three thin shells: `ess-api`'s build script, the
 //! `ess-codegen` command (`check`, `generate`) and the tests.
 //!
@@ -16,6 +20,7 @@ pub mod import;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod resolved;
 pub mod review;
 
 use std::path::Path;
@@ -23,21 +28,34 @@ use std::path::Path;
 pub use diag::{Diagnostic, Diagnostics};
 pub use emit::Generated;
 pub use model::Spec;
+pub use resolved::Model;
 
-/// Loads and checks the spec in `dir`, returning every problem found.
+/// Loads and checks the spec in `dir`, returning every problem found; the
+/// spec as written, for tools that read its files (review, import).
 pub fn load_checked(dir: &Path) -> Result<Spec, Diagnostics> {
-    let (spec, mut problems) = load::load_partial(dir);
-    problems.extend(check::check(&spec));
-    if problems.is_empty() {
-        Ok(spec)
-    } else {
-        Err(Diagnostics::new(spec.sources.clone(), problems))
-    }
+    load_resolved(dir).map(|(spec, _)| spec)
+}
+
+/// Loads and checks the spec in `dir`, returning every problem found; the
+/// resolved model, which [`emit`] reads.
+pub fn load_model(dir: &Path) -> Result<Model, Diagnostics> {
+    load_resolved(dir).map(|(_, model)| model)
 }
 
 /// Loads, checks and generates: the whole pipeline.
 pub fn run(dir: &Path) -> Result<Generated, Diagnostics> {
-    load_checked(dir).map(|spec| emit::generate(&spec))
+    load_model(dir).map(|model| emit::generate(&model))
+}
+
+/// Loads `dir` and resolves it; every problem of loading and checking.
+fn load_resolved(dir: &Path) -> Result<(Spec, Model), Diagnostics> {
+    let (spec, mut problems) = load::load_partial(dir);
+    match check::check(&spec) {
+        Ok(model) if problems.is_empty() => return Ok((spec, model)),
+        Ok(_) => {}
+        Err(found) => problems.extend(found),
+    }
+    Err(Diagnostics::new(spec.sources, problems))
 }
 
 /// Entry point for a build script: generates `spec_dir` into

@@ -198,42 +198,7 @@ pub struct Member {
     pub extracted: Vec<Sp<String>>,
 }
 
-/// The primitive member types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Prim {
-    /// UTF-8 string.
-    String,
-    /// Signed 64-bit integer.
-    Int64,
-    /// Unsigned 64-bit integer.
-    Uint64,
-    /// 64-bit float.
-    Float,
-    /// Boolean.
-    Bool,
-    /// Any JSON value, kept as received.
-    Json,
-}
-
-impl Prim {
-    /// The primitive named `s`, if any.
-    pub fn parse(s: &str) -> Option<Prim> {
-        Some(match s {
-            "string" => Prim::String,
-            "int64" => Prim::Int64,
-            "uint64" => Prim::Uint64,
-            "float" => Prim::Float,
-            "bool" => Prim::Bool,
-            "json" => Prim::Json,
-            _ => return None,
-        })
-    }
-
-    /// Whether the primitive is an integer.
-    pub fn is_int(self) -> bool {
-        matches!(self, Prim::Int64 | Prim::Uint64)
-    }
-}
+pub use crate::resolved::Prim;
 
 /// The whole spec of the service.
 #[derive(Debug, Clone)]
@@ -272,13 +237,24 @@ pub struct Partial {
     pub unparsed_types: std::collections::BTreeSet<String>,
 }
 
+impl Partial {
+    /// Whether every file parsed.
+    pub fn is_empty(&self) -> bool {
+        !self.service && !self.catalogue && self.unparsed_types.is_empty()
+    }
+}
+
 impl Spec {
     /// The type named `name`.
     pub fn find_type(&self, name: &str) -> Option<&TypeDef> {
+        self.type_index(name).map(|i| &self.types[i])
+    }
+
+    /// The index in `types` of the type named `name`.
+    pub fn type_index(&self, name: &str) -> Option<usize> {
         self.types
             .binary_search_by(|t| t.name.get_ref().as_str().cmp(name))
             .ok()
-            .map(|i| &self.types[i])
     }
 
     /// The catalogue entry for `code`.

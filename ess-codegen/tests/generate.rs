@@ -44,10 +44,10 @@ fn generated_code_per_action() {
 /// Every shared type's generated items are a reviewed snapshot.
 #[test]
 fn generated_shared_types() {
-    let spec = ess_codegen::load_checked(spec_dir()).expect("the spec is valid");
-    let generated = ess_codegen::emit::generate(&spec);
+    let model = ess_codegen::load_model(spec_dir()).expect("the spec is valid");
+    let generated = ess_codegen::emit::generate(&model);
     for (name, part) in &generated.types {
-        let code = ess_codegen::emit::generate_type(&spec, name).expect("type exists");
+        let code = ess_codegen::emit::generate_type(&model, name).expect("type exists");
         assert_eq!(part, &code, "{name} differs from the types module's part");
     }
     assert_all("type", &generated.types);

@@ -99,6 +99,15 @@ fn reimporting_over_the_project_spec_changes_nothing() {
     assert!(!report.needs_review(), "{report}");
     assert!(report.codes_added.is_empty(), "{report}");
     assert!(report.undocumented.is_empty(), "{report}");
+    // Every deprecation is listed with its reason.
+    assert!(report.deprecated.len() > 50, "{}", report.deprecated.len());
+    assert!(
+        report
+            .deprecated
+            .iter()
+            .any(|d| d.contains("UploadFiles.toml:") && d.contains("input FileUrls: ")),
+        "{report}"
+    );
     assert_eq!(read_tree(&dir), before, "a re-import rewrote a file");
     std::fs::remove_dir_all(&dir).unwrap();
 }
