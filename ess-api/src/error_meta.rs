@@ -112,9 +112,13 @@ pub trait ServiceError: std::error::Error + Send + Sync + 'static {
     }
 }
 
-/// Classification of a code that no catalogue entry covers (a code the service
-/// added after this SDK was generated), judged from its family alone.
+/// Classification of a code that an error type does not model: the class the
+/// service's error catalogue gives it, or, for a code the catalogue lacks (one
+/// the service added after this SDK was generated), the class of its family.
 pub fn fallback_retry_class(code: &str) -> RetryClass {
+    if let Some(class) = crate::service::retry_class(code) {
+        return class;
+    }
     let family = code.split('.').next().unwrap_or(code);
     match family {
         "RequestLimitExceeded" => RetryClass::Throttling,

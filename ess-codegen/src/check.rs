@@ -48,10 +48,7 @@ pub fn check(spec: &Spec) -> Result<Model, Vec<Diagnostic>> {
         c.service(&errors)
     };
     let (structures, enumerations) = c.types();
-    let common = service
-        .as_ref()
-        .map_or(&[][..], |s| s.common_errors.as_slice());
-    let actions = c.actions(&errors, common);
+    let actions = c.actions(&errors);
     if !c.diags.is_empty() || !spec.partial.is_empty() {
         return Err(c.diags);
     }
@@ -743,7 +740,7 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn actions(&mut self, catalogue: &Catalogue, common: &[ErrorId]) -> Vec<Option<Action>> {
+    fn actions(&mut self, catalogue: &Catalogue) -> Vec<Option<Action>> {
         let mut seen: HashMap<&str, Location> = HashMap::new();
         let mut modules: HashMap<String, (String, Location)> = HashMap::new();
         let mut actions = Vec::with_capacity(self.spec.actions.len());
@@ -842,11 +839,8 @@ impl<'a> Checker<'a> {
                 let errors = if own_errors.is_empty() {
                     ActionErrors::ServiceWide
                 } else {
-                    let all: BTreeSet<ErrorId> = own_errors
-                        .into_iter()
-                        .chain(common.iter().copied())
-                        .collect();
-                    ActionErrors::Own(all.into_iter().collect())
+                    let own: BTreeSet<ErrorId> = own_errors.into_iter().collect();
+                    ActionErrors::Own(own.into_iter().collect())
                 };
                 Some(Action {
                     wire: a.name.get_ref().clone(),

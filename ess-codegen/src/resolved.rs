@@ -646,6 +646,6 @@ pub struct Action {
 pub enum ActionErrors {
     /// It documents none of its own: its error is the service-wide one.
     ServiceWide,
-    /// Its own codes and the service's common ones, sorted, each once.
+    /// Exactly the codes it documents, sorted, each once.
     Own(Vec<ErrorId>),
 }

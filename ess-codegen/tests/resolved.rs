@@ -76,7 +76,7 @@ fn actions_carry_their_names_hosts_and_codes() {
     let ActionErrors::Own(codes) = &paint.errors else {
         panic!("PaintThing documents codes")
     };
-    // Its own codes and the common one, sorted by code.
+    // Exactly its own codes, sorted by code (not the common ones).
     let codes: Vec<(&str, RetryClass)> = codes
         .iter()
         .map(|&id| (model[id].code.as_str(), model[id].retry))
@@ -86,7 +86,6 @@ fn actions_carry_their_names_hosts_and_codes() {
         [
             ("AuthFailure", RetryClass::Never),
             ("FailedOperation.Busy", RetryClass::Throttling),
-            ("InternalError", RetryClass::Transient),
         ]
     );
     let internal = model

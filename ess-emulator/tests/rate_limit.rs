@@ -94,3 +94,47 @@ async fn rate_limits_can_be_switched_off() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_limit_is_the_organizations_whichever_key_and_connection_sends() {
+    // A second key of the same organization: its requests count against the
+    // same limit, as the service counts them, per organization.
+    let second = other_credentials(
+        "AKIDSecondKeyOfTheSameOrganization1",
+        "SecondKeyOfTheSameOrganization-NotForProduction",
+    );
+    let emu = Emulator::builder()
+        .add_credentials(second.clone())
+        .start()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // The first key, over eight connections: the whole second's allowance.
+    let (ok, _, took) = burst(&emu, 304).await;
+    assert_eq!(ok, 300, "{ok} admitted in {took:?}");
+    // The second key, on connections of its own, within the same second.
+    let mut spec = RequestSpec::new(&emu, "CreateMultiFlowSignQRCode", &create_body());
+    spec.secret_id = second.secret_id().to_owned();
+    spec.secret_key = second.secret_key().to_owned();
+    let mut codes = Vec::new();
+    for _ in 0..10 {
+        codes.push(send_raw(&emu, &spec).await.error_code());
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(900),
+        "the requests took {took:?}: not within one second, so this proved nothing"
+    );
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.as_deref() == Some("RequestLimitExceeded")),
+        "{codes:?}"
+    );
+    assert_eq!(emu.qr_codes().len(), 300);
+    // A second later the second key is admitted.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let r = send_raw(&emu, &spec).await;
+    assert_eq!(r.error_code(), None, "{}", r.error_message());
+    emu.shutdown().await;
+}

@@ -63,7 +63,10 @@ where
                 .failures
                 .push(format!("error {} lost its code or request id", meta.code));
         }
-        outcome.error_code_typed = !typed.is_unhandled();
+        // Typed by the action, or, for a code the action does not document,
+        // by the service-wide error it converts into.
+        outcome.error_code_typed = !typed.is_unhandled()
+            || !<ess_api::EssError as ServiceError>::from_meta(meta.clone()).is_unhandled();
         outcome.error_code = Some(meta.code);
     } else if let Err(e) = serde_json::from_value::<A::Output>(body.clone()) {
         outcome

@@ -604,13 +604,19 @@ fn apply(f: &mut Fields, m: &Mutation) -> (String, &'static str) {
     }
 }
 
-/// `restrictions[0].mobile` → `Restrictions[0].Mobile`.
+/// `restrictions[0].mobile` → `Restrictions.0.Mobile`: the test's own
+/// conversion, so the emulator's notation is not its own oracle.
 fn wire_path(path: &str) -> String {
     let mut out = String::new();
     let mut upper = true;
     for c in path.chars() {
         match c {
             '_' => upper = true,
+            '[' => {
+                out.push('.');
+                upper = true;
+            }
+            ']' => {}
             '.' => {
                 out.push('.');
                 upper = true;

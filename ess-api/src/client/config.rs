@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::credentials::Env;
+use super::rate_limit::RateLimiting;
 use super::retry::RetryConfig;
 
 /// The API version sent as `X-TC-Version` (from `spec/service.toml`).
@@ -138,7 +139,8 @@ pub struct Config {
     pub(crate) operation_timeout: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryConfig,
-    pub(crate) rate_limit: bool,
+    pub(crate) rate_limiting: RateLimiting,
+    pub(crate) rate_limit_overrides: Vec<(String, u32)>,
     pub(crate) request_client: Option<String>,
     pub(crate) use_env_proxy: bool,
 }
@@ -156,7 +158,8 @@ impl Default for Config {
             operation_timeout: Duration::from_secs(180),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryConfig::default(),
-            rate_limit: false,
+            rate_limiting: RateLimiting::Off,
+            rate_limit_overrides: Vec::new(),
             request_client: None,
             use_env_proxy: true,
         }
@@ -254,9 +257,34 @@ impl Config {
 
     /// Whether to keep each action under its documented rate limit by
     /// waiting before sending (default: off). The limiter is shared by all
-    /// clones of a client.
+    /// clones of a client. The same as [`with_rate_limiting`](Self::with_rate_limiting)
+    /// with [`RateLimiting::Local`] (`true`) or [`RateLimiting::Off`] (`false`).
     pub fn with_rate_limit(mut self, enabled: bool) -> Self {
-        self.rate_limit = enabled;
+        self.rate_limiting = if enabled {
+            RateLimiting::Local
+        } else {
+            RateLimiting::Off
+        };
+        self
+    }
+
+    /// How to keep each action under its rate limit: not at all (the
+    /// default), in this process, or shared by a fleet of processes through
+    /// Redis (cargo feature `redis`). See [`RateLimiting`].
+    pub fn with_rate_limiting(mut self, rate_limiting: RateLimiting) -> Self {
+        self.rate_limiting = rate_limiting;
+        self
+    }
+
+    /// Limits `action` (its wire name, such as `CreateMultiFlowSignQRCode`)
+    /// to `per_second` requests per second instead of its documented limit,
+    /// for whichever limiter is configured; also limits an action without a
+    /// documented limit. Building the client fails for an unknown action or
+    /// a limit of 0.
+    pub fn with_action_rate_limit(mut self, action: impl Into<String>, per_second: u32) -> Self {
+        let action = action.into();
+        self.rate_limit_overrides.retain(|(a, _)| *a != action);
+        self.rate_limit_overrides.push((action, per_second));
         self
     }
 
@@ -315,9 +343,23 @@ impl Config {
         &self.retry
     }
 
-    /// Whether the client-side rate limiter is on.
+    /// Whether a client-side rate limiter is on.
     pub fn rate_limit(&self) -> bool {
-        self.rate_limit
+        self.rate_limiting != RateLimiting::Off
+    }
+
+    /// How actions are kept under their rate limits.
+    pub fn rate_limiting(&self) -> &RateLimiting {
+        &self.rate_limiting
+    }
+
+    /// The limit set for `action` with [`with_action_rate_limit`](Self::with_action_rate_limit),
+    /// if any (the documented one applies otherwise).
+    pub fn action_rate_limit(&self, action: &str) -> Option<u32> {
+        self.rate_limit_overrides
+            .iter()
+            .find(|(a, _)| a == action)
+            .map(|&(_, limit)| limit)
     }
 
     /// The application tag of `X-TC-RequestClient`, if set.

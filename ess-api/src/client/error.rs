@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::credentials::CredentialsError;
+use super::rate_limit::RateLimitError;
 use super::retry::Retry;
 use crate::error_meta::{RetryClass, ServiceError};
 use crate::validate::ValidationErrors;
@@ -28,8 +29,9 @@ pub const MAX_EXCERPT_BYTES: usize = 256;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SdkError<E> {
-    /// The request was never sent: it is invalid, or no usable credentials
-    /// could be had.
+    /// The request was never sent: it is invalid, no usable credentials
+    /// could be had, or the shared rate limiter was unavailable and
+    /// configured to fail closed.
     Construction(ConstructionError),
     /// The request could not be delivered or the connection failed.
     Dispatch(DispatchError),
@@ -232,6 +234,9 @@ pub enum ConstructionError {
     Serialization(SerializationError),
     /// The action name cannot be sent in an HTTP header.
     InvalidActionName(&'static str),
+    /// The shared rate limiter could not admit the request and is
+    /// configured to fail closed.
+    RateLimit(RateLimitError),
 }
 
 impl fmt::Display for ConstructionError {
@@ -246,6 +251,7 @@ impl fmt::Display for ConstructionError {
                     "the action name {name:?} cannot be sent in an HTTP header"
                 )
             }
+            ConstructionError::RateLimit(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -253,7 +259,9 @@ impl fmt::Display for ConstructionError {
 impl StdError for ConstructionError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            ConstructionError::Validation(_) | ConstructionError::InvalidActionName(_) => None,
+            ConstructionError::Validation(_)
+            | ConstructionError::InvalidActionName(_)
+            | ConstructionError::RateLimit(_) => None,
             ConstructionError::Credentials(e) => e.source(),
             ConstructionError::Serialization(e) => e.source(),
         }

@@ -18,9 +18,10 @@
 //!
 //! [`Client::send`] validates the input ([`Validate`](crate::Validate));
 //! an invalid input fails with [`SdkError::Construction`] before any I/O.
-//! It then serializes the input once and, for each attempt: waits for the
-//! optional rate limiter, asks the credentials provider for credentials,
-//! signs with TC3-HMAC-SHA256 ([`signing`]) and sends a `POST /` with
+//! It then serializes the input once and, for each attempt: asks the
+//! credentials provider for credentials, waits for the optional rate
+//! limiter ([`rate_limit`]), signs with TC3-HMAC-SHA256 ([`signing`]) and
+//! sends a `POST /` with
 //! `Content-Type: application/json; charset=utf-8`, `Host`, `X-TC-Action`,
 //! `X-TC-Timestamp`, `X-TC-Version: 2020-11-11`, `X-TC-RequestClient`,
 //! `Authorization`, and when configured `X-TC-Region`, `X-TC-Language` and
@@ -72,7 +73,7 @@ pub mod config;
 pub mod credentials;
 mod decode;
 pub mod error;
-mod rate_limit;
+pub mod rate_limit;
 pub mod retry;
 pub mod signing;
 mod transport;
@@ -98,6 +99,9 @@ pub use self::error::{
     BuildError, ConstructionError, DispatchError, ResponseError, ResponseErrorKind, SdkError,
     SerializationError, TimeoutError, TimeoutPhase,
 };
+pub use self::rate_limit::{RateLimitError, RateLimitErrorKind, RateLimiting};
+#[cfg(feature = "redis")]
+pub use self::rate_limit::{RedisFallback, RedisRateLimit};
 pub use self::retry::RetryConfig;
 
 use self::config::{API_VERSION, DEFAULT_ENDPOINT, ENV_ENDPOINT, ENV_ENVIRONMENT, SERVICE};
@@ -329,25 +333,20 @@ impl Client {
         prepared: &Prepared,
     ) -> Result<Success<A>, Failure<A>> {
         let inner = &*self.inner;
-        // Held until the attempt ends (the answer is read or the attempt failed).
-        let _slot = match (&inner.limiter, A::RATE_LIMIT) {
-            (Some(limiter), Some(limit)) => {
-                let (slot, waited) = limiter.acquire(A::NAME, limit).await;
-                if !waited.is_zero() {
-                    tracing::debug!(
-                        waited_ms = waited.as_millis() as u64,
-                        "rate limiter delayed the attempt"
-                    );
-                }
-                Some(slot)
-            }
-            _ => None,
-        };
         let credentials = inner
             .credentials
             .provide_credentials()
             .await
             .map_err(|e| (SdkError::from(e), None))?;
+        // Held until the attempt ends (the answer is read or the attempt
+        // failed). A shared limiter counts per organization: the SecretId's.
+        let _slot = match &inner.limiter {
+            Some(limiter) => limiter
+                .acquire(A::NAME, A::RATE_LIMIT, credentials.secret_id())
+                .await
+                .map_err(|e| (SdkError::from(ConstructionError::RateLimit(e)), None))?,
+            None => None,
+        };
         let headers = self
             .sign(route, prepared, &credentials, self.now())
             .map_err(|e| (e, None))?;
@@ -851,7 +850,7 @@ impl ClientBuilder {
             clock = Arc::new(move || base.now_unix().saturating_add_signed(skew));
         }
         let transport = Transport::new(&config, &url)?;
-        let limiter = config.rate_limit.then(RateLimiter::new);
+        let limiter = RateLimiter::from_config(&config)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 routes,

@@ -63,7 +63,7 @@ pub(super) fn action_errors(model: &Model, a: &Action) -> TokenStream {
         }
         ActionErrors::Own(codes) => {
             let error_doc = format!(
-                "The errors `{wire}` documents, plus the service's common codes.\n\nEach variant keeps the code, message and request id in an [`ErrorMeta`](::ess_api::ErrorMeta)."
+                "The errors `{wire}` documents, one variant per code.\n\nEach variant keeps the code, message and request id in an [`ErrorMeta`](::ess_api::ErrorMeta). Any other code the service answers (authentication, throttling, a code added later) arrives as `Unhandled`, classified for retries by the service-wide catalogue; convert into [`EssError`](enum@crate::EssError) (`?`) to match it by name."
             );
             let error_enum = error_enum(model, &error, &error_doc, codes);
             quote! {

@@ -3,7 +3,7 @@
 //!
 //! Emission reads only the model, which the checks built, so it has no
 //! error path. It is split by what it emits: the service module and the
-//! dispatch ([`service`]), error enums (`errors`), shared enumerations
+//! dispatch (`service`), error enums (`errors`), shared enumerations
 //! (`enums`), structures (`structures`) and their lenient decoding
 //! (`decoding`), one module per action (`actions`), and doc text (`docs`).
 

@@ -7,7 +7,7 @@ use quote::quote;
 use super::docs::docs;
 use super::{errors, ident};
 use crate::naming;
-use crate::resolved::{ErrorId, Model};
+use crate::resolved::{ErrorId, Model, RetryClass};
 
 /// The service items, ahead of the `types` and `operation` modules.
 pub(super) fn service(model: &Model) -> TokenStream {
@@ -42,6 +42,17 @@ pub(super) fn service(model: &Model) -> TokenStream {
         let (production, test) = (&h.production, &h.test);
         quote!((#production, #test))
     });
+    let retry_arms = model.errors().sorted().iter().map(|e| {
+        let code = &e.code;
+        let class = ident(match e.retry {
+            RetryClass::Never => "Never",
+            RetryClass::Throttling => "Throttling",
+            RetryClass::Transient => "Transient",
+            RetryClass::Resign => "Resign",
+        });
+        quote!(#code => ::core::option::Option::Some(::ess_api::RetryClass::#class),)
+    });
+    let common = s.common_errors.iter().map(|&id| &model[id].code);
     let code_consts = model.errors().sorted().iter().map(|e| {
         let name = ident(&e.constant);
         let code = &e.code;
@@ -72,6 +83,21 @@ pub(super) fn service(model: &Model) -> TokenStream {
             /// spelling them.
             pub mod codes {
                 #(#code_consts)*
+            }
+
+            /// The codes any action can answer whatever its own list says
+            /// (authentication, throttling, malformed requests, service
+            /// faults); an action's error keeps them as `Unhandled`.
+            pub const COMMON_ERRORS: &[&str] = &[#(#common),*];
+
+            /// The retry class the error catalogue gives `code`, or `None` for
+            /// a code it does not hold. Classifies the codes an action's own
+            /// error does not model.
+            pub fn retry_class(code: &str) -> ::core::option::Option<::ess_api::RetryClass> {
+                match code {
+                    #(#retry_arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
         }
         #error_enum

@@ -541,7 +541,8 @@ mod tests {
             codes::MISSING_PARAMETER,
         ] {
             assert!(
-                <UploadFilesError as ServiceError>::CODES.contains(&code),
+                <UploadFilesError as ServiceError>::CODES.contains(&code)
+                    || ess_api::service::COMMON_ERRORS.contains(&code),
                 "{code}"
             );
         }
@@ -725,7 +726,8 @@ mod tests {
                     assert_eq!(answer["TotalCount"], 1, "{body}");
                 }
                 Err(e) => assert!(
-                    <UploadFilesError as ServiceError>::CODES.contains(&e.code()),
+                    <UploadFilesError as ServiceError>::CODES.contains(&e.code())
+                        || ess_api::service::COMMON_ERRORS.contains(&e.code()),
                     "{body}: {e}"
                 ),
             }
