@@ -23,7 +23,7 @@ pub fn load(dir: &Path) -> Result<Spec, (Sources, Vec<Diagnostic>)> {
 
 /// Reads `dir` as far as it can: a file that does not parse is reported
 /// and left out, and the rest is returned so that the semantic checks can
-/// still run on it (see [`Partial`](crate::model::Partial): what the
+/// still run on it (see [`Partial`]: what the
 /// unparsed files would have defined is not reported again as unknown).
 pub fn load_partial(dir: &Path) -> (Spec, Vec<Diagnostic>) {
     let mut sources = Sources::default();
