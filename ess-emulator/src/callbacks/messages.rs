@@ -122,7 +122,10 @@ pub(crate) fn for_event(
             data.insert("FlowName".into(), json!(flow_name));
             data.insert("ApproverName".into(), json!(signer_name));
             data.insert("ApproverMobile".into(), json!(masked(signer_mobile)));
-            data.insert("ErrorCode".into(), json!("OperationDenied.NoQuota"));
+            data.insert(
+                "ErrorCode".into(),
+                json!(ess_api::service::codes::OPERATION_DENIED_NO_QUOTA),
+            );
             data.insert(
                 "ErrorMessage".into(),
                 json!("the organization has no contract quota left"),
