@@ -128,10 +128,10 @@ fuzz_target!(|data: &[u8]| {
     let original = std::fs::read(&path).ok();
     std::fs::write(&path, content).expect("write the fuzzed file");
 
-    match ess_codegen::load_checked(&base.dir) {
-        Ok(spec) => {
+    match ess_codegen::load_model(&base.dir) {
+        Ok(model) => {
             // Generation panics if what it emits does not parse as Rust.
-            let generated = ess_codegen::emit::generate(&spec).to_file();
+            let generated = ess_codegen::emit::generate(&model).to_file();
             assert!(generated.contains("pub mod operation"));
         }
         Err(diagnostics) => {
