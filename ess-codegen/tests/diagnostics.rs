@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+mod common;
+
 fn diagnostics(case: &str) -> ess_codegen::Diagnostics {
     // Relative path so the rendered positions do not depend on the checkout.
     let dir = Path::new("tests/fixtures").join(case);
@@ -83,19 +85,7 @@ fn a_missing_directory_is_an_error_not_a_panic() {
 /// does not parse costs one diagnostic, not one per reference into it.
 #[test]
 fn a_syntax_error_does_not_hide_the_other_mistakes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    let dir = std::env::temp_dir().join(format!("ess-four-mistakes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["types", "actions"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for e in std::fs::read_dir(root.join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).unwrap();
-        }
-    }
-    for f in ["service.toml", "errors.toml"] {
-        std::fs::copy(root.join(f), dir.join(f)).unwrap();
-    }
+    let dir = common::spec_copy("four-mistakes");
     let edit = |rel: &str, from: &str, to: &str| {
         let path = dir.join(rel);
         let text = std::fs::read_to_string(&path).unwrap();

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+mod common;
+
 fn spec_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec"))
 }
@@ -171,16 +173,7 @@ required = true
 /// generates the same code (a lookup once assumed the file was sorted).
 #[test]
 fn the_order_of_the_error_catalogue_does_not_matter() {
-    let dir = std::env::temp_dir().join(format!("ess-shuffled-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["types", "actions"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for e in std::fs::read_dir(spec_dir().join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).unwrap();
-        }
-    }
-    std::fs::copy(spec_dir().join("service.toml"), dir.join("service.toml")).unwrap();
+    let dir = common::spec_copy("shuffled");
     let text = std::fs::read_to_string(spec_dir().join("errors.toml")).unwrap();
     let mut blocks: Vec<&str> = text.split("\n[[error]]\n").collect();
     let head = blocks.remove(0);

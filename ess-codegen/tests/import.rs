@@ -13,9 +13,9 @@ fn action_errors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../reference/action-errors.tsv")
 }
 
-fn spec_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")
-}
+use common::spec_dir;
+
+mod common;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ess-import-{name}-{}", std::process::id()));
@@ -83,14 +83,7 @@ fn a_fresh_import_covers_the_whole_service_and_passes_the_checks() {
 
 #[test]
 fn reimporting_over_the_project_spec_changes_nothing() {
-    let dir = scratch("again");
-    for sub in ["types", "actions"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for e in std::fs::read_dir(spec_dir().join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).unwrap();
-        }
-    }
+    let dir = project_copy("again");
     let before = read_tree(&dir);
     let mut report = import(&api_json(), &dir).unwrap();
     import_errors(&action_errors(), &dir, &mut report).unwrap();
@@ -181,15 +174,7 @@ fn a_broken_description_is_an_error_not_a_panic() {
 
 /// A copy of the project's spec in a scratch folder.
 fn project_copy(name: &str) -> PathBuf {
-    let dir = scratch(name);
-    for sub in ["types", "actions"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for e in std::fs::read_dir(spec_dir().join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), dir.join(sub).join(e.file_name())).unwrap();
-        }
-    }
-    dir
+    common::spec_copy(&format!("import-{name}"))
 }
 
 /// The description with `edit` applied, written next to the spec copy.

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use ess_codegen::resolved::{
     ActionErrors, DefaultValue, Direction, EnumRepr, Host, MemberType, Model, Number, Prim,
     RetryClass, TypeId, WireValue,
@@ -119,26 +121,12 @@ fn the_smallest_integer_bound_is_emitted() {
     assert!(swatch.contains("#[derive(::serde::Serialize)]\n#[derive(::serde::Deserialize)]"));
 }
 
-/// Copies `src` into `dst` recursively.
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for entry in std::fs::read_dir(src).unwrap() {
-        let entry = entry.unwrap();
-        let to = dst.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to);
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-}
-
 /// `_` is an identifier, but its module name would be empty.
 #[test]
 fn an_action_name_without_letters_is_reported() {
     let dir: PathBuf = std::env::temp_dir().join(format!("ess-underscore-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resolved"),
         &dir,
     );
