@@ -105,9 +105,7 @@ async fn unknown_secret_id() {
     let e = service_error(bounded(create(&client, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
+            service_wide(&e),
             ess_api::EssError::AuthFailureSecretIdNotFound(_)
         ),
         "{e:?}"
@@ -127,9 +125,7 @@ async fn wrong_secret_key_or_tampered_body() {
     let e = service_error(bounded(create(&client, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
+            service_wide(&e),
             ess_api::EssError::AuthFailureSignatureFailure(_)
         ),
         "{e:?}"
@@ -163,9 +159,7 @@ async fn timestamps_more_than_300_seconds_off_expire() {
         let e = service_error(bounded(create(&client, defaults::B2C_TEMPLATE_ID).send()).await);
         assert!(
             matches!(
-                <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                    ess_api::ServiceError::meta(&e).clone()
-                ),
+                service_wide(&e),
                 ess_api::EssError::AuthFailureSignatureExpire(_)
             ),
             "{skew}: {e:?}"
@@ -222,9 +216,7 @@ async fn temporary_credentials_need_their_token() {
     let e = service_error(bounded(create(&no_token, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
+            service_wide(&e),
             ess_api::EssError::AuthFailureTokenFailure(_)
         ),
         "{e:?}"
@@ -241,9 +233,7 @@ async fn temporary_credentials_need_their_token() {
     let e = service_error(bounded(create(&wrong_token, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
+            service_wide(&e),
             ess_api::EssError::AuthFailureTokenFailure(_)
         ),
         "{e:?}"

@@ -216,12 +216,7 @@ async fn bad_base64_names_the_file() {
         )
         .await;
         assert!(
-            matches!(
-                <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                    ess_api::ServiceError::meta(&e).clone()
-                ),
-                ess_api::EssError::InvalidParameter(_)
-            ),
+            matches!(service_wide(&e), ess_api::EssError::InvalidParameter(_)),
             "{body:?}: {e:?}"
         );
         assert!(
@@ -374,12 +369,7 @@ async fn the_operator_is_checked() {
         .file_infos(pdf());
     let e = refused(no_caller).await;
     assert!(
-        matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
-            ess_api::EssError::MissingParameter(_)
-        ),
+        matches!(service_wide(&e), ess_api::EssError::MissingParameter(_)),
         "{e:?}"
     );
     assert!(e.message().contains("Caller.OperatorId"), "{}", e.message());
@@ -391,12 +381,7 @@ async fn the_operator_is_checked() {
         .file_infos(pdf());
     let e = refused(blank).await;
     assert!(
-        matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
-            ess_api::EssError::MissingParameter(_)
-        ),
+        matches!(service_wide(&e), ess_api::EssError::MissingParameter(_)),
         "{e:?}"
     );
 
@@ -422,12 +407,7 @@ async fn the_operator_is_checked() {
 
     let e = refused(upload(&client, "DOCUMENT")).await;
     assert!(
-        matches!(
-            <ess_api::EssError as ess_api::ServiceError>::from_meta(
-                ess_api::ServiceError::meta(&e).clone()
-            ),
-            ess_api::EssError::MissingParameter(_)
-        ),
+        matches!(service_wide(&e), ess_api::EssError::MissingParameter(_)),
         "{e:?}"
     );
     assert!(e.message().contains("FileInfos"), "{}", e.message());

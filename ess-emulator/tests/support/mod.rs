@@ -348,3 +348,9 @@ pub fn plain_request(method: &str, path: &str, host: &str, body: &str) -> Vec<u8
 pub fn other_credentials(id: &str, key: &str) -> Credentials {
     Credentials::new(id, key).expect("credentials")
 }
+
+/// The service-wide view of an action's error: a code the action does not
+/// document (authentication, a common code) is named there.
+pub fn service_wide(e: &impl ess_api::ServiceError) -> ess_api::EssError {
+    <ess_api::EssError as ess_api::ServiceError>::from_meta(e.meta().clone())
+}
