@@ -80,11 +80,12 @@ pub fn client_runtime() -> tokio::runtime::Runtime {
 
 /// A client of `url` with the emulator's default credentials.
 pub fn sdk_client(url: &str) -> Client {
-    Client::builder()
-        .credentials(default_credentials())
-        .endpoint(url)
-        .build()
-        .expect("client")
+    ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(default_credentials())
+            .with_endpoint(url),
+    )
+    .expect("client")
 }
 
 /// One call through the SDK: `Client::send` of a freshly built [`input`]
@@ -363,7 +364,7 @@ mod tests {
     fn the_request_is_valid_and_the_body_decodes() {
         use ess_api::Validate;
         input().validate().unwrap();
-        let (out, id) = ess_api::client::__decode_response::<CreateMultiFlowSignQrCodeInput>(
+        let (out, id) = ess_api::__private::decode_response::<CreateMultiFlowSignQrCodeInput>(
             200,
             bytes::Bytes::from_static(SUCCESS_BODY),
         )

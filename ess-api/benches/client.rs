@@ -23,11 +23,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ess_api::client::signing::RequestSigner;
-use ess_api::client::{Credentials, PreparedRequest};
+use ess_api::client::PreparedRequest;
 use ess_api::operation::create_multi_flow_sign_qr_code::{
     CreateMultiFlowSignQrCodeError, CreateMultiFlowSignQrCodeInput,
 };
 use ess_api::types::{ApproverComponentLimitType, ApproverRestriction, SignatureMethod, UserInfo};
+use ess_api::Credentials;
 use ess_api::{Client, SdkError, Validate};
 
 #[allow(dead_code)]
@@ -105,11 +106,12 @@ fn plain_input() -> floor::PlainInput {
 }
 
 fn client() -> Client {
-    Client::builder()
-        .credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
-        .endpoint(format!("http://{HOST}"))
-        .build()
-        .unwrap()
+    ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
+            .with_endpoint(format!("http://{HOST}")),
+    )
+    .unwrap()
 }
 
 fn sdk_prepare(client: &Client) -> PreparedRequest {
@@ -149,7 +151,7 @@ fn prepare(c: &mut Criterion) {
 }
 
 fn decode(c: &mut Criterion) {
-    use ess_api::client::__decode_response as decode;
+    use ess_api::__private::decode_response as decode;
     type Input = CreateMultiFlowSignQrCodeInput;
 
     let (out, _) = decode::<Input>(200, Bytes::from_static(SUCCESS)).unwrap();

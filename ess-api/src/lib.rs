@@ -5,12 +5,16 @@
 //!   built and validated by `...Input::builder()`), response (`...Output`),
 //!   typed error (`...Error`) and fluent builder.
 //! - [`types`]: structures and enumerations shared by several actions.
-//! - [`Client`]: signs (TC3-HMAC-SHA256), sends, retries and decodes.
-//! - [`EssError`](enum@EssError) and [`Error`]: the service-wide error, so that `?` works
-//!   across actions.
+//! - [`Client`]: signs (TC3-HMAC-SHA256), sends, retries and decodes; one
+//!   method per action. [`Config`] is the one place to configure it.
+//! - [`client`]: credentials, errors, retries, rate limits and clocks.
+//! - [`callback`]: decoding and verifying the service's callbacks.
+//! - [`EssError`](enum@EssError) and [`Error`]: the service-wide error, so
+//!   that `?` works across actions.
 //!
-//! Everything in `operation`, `types` and `EssError` is generated at build
-//! time from the spec files in `spec/`.
+//! Everything in `operation`, `types`, `service` and `EssError` is generated
+//! from the spec files in `spec/`; the runtime they build on (validation,
+//! error metadata, decoding, the client) is the `ess-runtime` crate.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ess_api::Error> {
@@ -33,19 +37,45 @@
 
 extern crate self as ess_api;
 
-pub mod action;
 pub mod callback;
-pub mod client;
-#[doc(hidden)]
-pub mod de;
-pub mod error_meta;
-pub mod validate;
+mod client_handle;
+mod error;
 
-pub use action::Action;
-pub use client::{Client, ClientBuilder, Config, Credentials, SdkError};
-pub use error_meta::{ErrorMeta, RetryClass, ServiceError};
-pub use ess_macros::{EssError, EssModel};
-pub use validate::{Validate, ValidationErrors, Violation};
+pub use client_handle::Client;
+pub use error::Error;
+pub use ess_runtime::client::{Config, Credentials, SdkError};
+pub use ess_runtime::{
+    Action, ErrorMeta, RetryClass, ServiceError, Validate, ValidationErrors, Violation,
+};
+
+/// Credentials, errors, retries, rate limits and clocks of the [`Client`].
+///
+/// The client itself, its [`Config`], [`Credentials`] and [`SdkError`] are at
+/// the crate's root.
+pub mod client {
+    pub use ess_runtime::client::{
+        provide_credentials_fn, signing, BuildError, CachingCredentialsProvider, Clock,
+        ConstructionError, CredentialField, CredentialsError, CredentialsFuture,
+        DefaultCredentialsChain, DispatchError, EnvCredentialsProvider, Environment, FixedClock,
+        KeyProblem, Language, PreparedRequest, ProfileCredentialsProvider, ProvideCredentials,
+        ProvideCredentialsFn, RateLimitError, RateLimitErrorKind, RateLimiting, ResponseError,
+        ResponseErrorKind, RetryConfig, SerializationError, SkewedClock, SystemClock, TimeoutError,
+        TimeoutPhase, UnknownEnvironment, UnknownLanguage, API_VERSION, DEFAULT_ENDPOINT,
+        DEFAULT_MAX_RESPONSE_BYTES, ENV_CREDENTIALS_FILE, ENV_ENDPOINT, ENV_ENVIRONMENT,
+        ENV_REGION, ENV_SECRET_ID, ENV_SECRET_KEY, ENV_SESSION_TOKEN, MAX_EXCERPT_BYTES,
+        REQUEST_CLIENT, SERVICE,
+    };
+    #[cfg(feature = "redis")]
+    pub use ess_runtime::client::{
+        RedisFallback, RedisRateLimit, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_RECHECK_INTERVAL,
+        DEFAULT_REDIS_TIMEOUT,
+    };
+}
+
+/// The rules a [`Violation`] names.
+pub mod validate {
+    pub use ess_runtime::validate::{Format, Number, Rule};
+}
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/ess_generated.rs"));
@@ -55,15 +85,13 @@ mod generated {
 pub use generated::__dispatch;
 pub use generated::{operation, service, types, EssError};
 
-/// The error of any call, with the service part typed by the service-wide
-/// [`EssError`](enum@EssError): each action's `SdkError` converts into it with `?`.
-pub type Error = SdkError<EssError>;
+/// The derives the generated code names (`::ess_api::EssModel`); a crate
+/// that derives them itself depends on `ess-runtime`. Not public API here.
+#[doc(hidden)]
+pub use ess_runtime::{EssError, EssModel};
 
-/// Items used by code that the derives and the generator emit. Not public API.
+/// Items used by code that the generator emits. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::de;
-    pub use crate::error_meta::{fallback_retry_class, ErrorMeta, RetryClass, ServiceError};
-    pub use crate::validate::{check, Format, Path, Report, Rule, Validate, ValidationErrors};
-    pub use serde;
+    pub use ess_runtime::__private::*;
 }

@@ -90,11 +90,10 @@ fn clients_from_the_environment() {
     std::env::remove_var("TENCENTCLOUD_SECRET_ID");
     std::env::remove_var("TENCENTCLOUD_SECRET_KEY");
     std::env::set_var("TENCENTCLOUD_CREDENTIALS_FILE", &profile);
-    let client = Client::builder()
-        .config(ess_api::Config::from_env())
-        .credentials_provider(ess_api::client::DefaultCredentialsChain::new().profile("tests"))
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(ess_api::Config::from_env().with_credentials_provider(
+        ess_api::client::DefaultCredentialsChain::new().profile("tests"),
+    ))
+    .unwrap();
     rt.block_on(async {
         tokio::time::timeout(
             Duration::from_secs(10),

@@ -32,7 +32,7 @@ async fn fluent_create_reaches_a_signature_checking_server_and_decodes() {
         body: seed("example1.response.json"),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let out = bounded(
         LIMIT,
         client
@@ -86,7 +86,7 @@ async fn the_seed_error_surfaces_as_its_variant_with_the_request_id() {
         body: seed("example3.response.json"),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(
         LIMIT,
         client
@@ -111,7 +111,7 @@ async fn the_seed_error_surfaces_as_its_variant_with_the_request_id() {
 #[tokio::test]
 async fn an_invalid_request_never_leaves_the_process() {
     let server = TestServer::start(|_| Reply::Ok).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = client
         .create_multi_flow_sign_qr_code()
         .operator(operator())
@@ -140,7 +140,7 @@ async fn a_failed_create_is_not_repeated_but_a_cancel_is() {
         body: body.to_vec(),
     })
     .await;
-    let client = server.client().retry(fast_retries()).build().unwrap();
+    let client = ess_api::Client::new(server.config().with_retry(fast_retries())).unwrap();
 
     let err = bounded(
         LIMIT,
@@ -213,11 +213,11 @@ async fn question_mark_works_across_actions() {
         },
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, create_then_cancel(&client))
         .await
         .unwrap_err();
-    match err {
+    match err.into_inner() {
         SdkError::Service(EssError::ResourceNotFoundQrInfo(meta)) => {
             assert_eq!(meta.request_id.as_deref(), Some("r-2"));
         }

@@ -50,11 +50,10 @@ fn client(addr: SocketAddr, environment: Environment) -> Client {
     for host in HOSTS {
         config = config.with_resolve(host, addr);
     }
-    Client::builder()
-        .config(config)
-        .credentials(Credentials::new("AKIDhosts", "hosts-secret").unwrap())
-        .build()
-        .unwrap()
+    ess_api::Client::new(
+        config.with_credentials(Credentials::new("AKIDhosts", "hosts-secret").unwrap()),
+    )
+    .unwrap()
 }
 
 /// The host names in the ClientHellos recorded since `from`.
@@ -106,15 +105,13 @@ async fn upload_files_goes_to_the_file_host_and_the_rest_to_the_api_host() {
 #[tokio::test]
 async fn an_endpoint_takes_every_action() {
     let (addr, seen) = recorder().await;
-    let client = Client::builder()
-        .config(
-            Config::default()
-                .with_endpoint(format!("http://{addr}"))
-                .with_retry(RetryConfig::disabled()),
-        )
-        .credentials(Credentials::new("AKIDhosts", "hosts-secret").unwrap())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        Config::default()
+            .with_endpoint(format!("http://{addr}"))
+            .with_retry(RetryConfig::disabled())
+            .with_credentials(Credentials::new("AKIDhosts", "hosts-secret").unwrap()),
+    )
+    .unwrap();
     call(&client, UploadFilesInput::default()).await;
     call(&client, DescribeFlowInfoInput::default()).await;
     let seen = seen.lock().unwrap();

@@ -19,7 +19,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn the_limiter_holds_each_action_under_its_rate() {
     let server = TestServer::start(|_| Reply::Ok).await;
-    let client = server.client().rate_limit(true).build().unwrap();
+    let client = ess_api::Client::new(server.config().with_rate_limit(true)).unwrap();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..30 {
@@ -55,7 +55,7 @@ async fn the_limiter_holds_each_action_under_its_rate() {
 #[tokio::test]
 async fn the_limiter_is_off_by_default_and_ignores_unlimited_actions() {
     let server = TestServer::start(|_| Reply::Ok).await;
-    let client = server.client().rate_limit(true).build().unwrap();
+    let client = ess_api::Client::new(server.config().with_rate_limit(true)).unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..25 {
         let client = client.clone();
@@ -128,13 +128,13 @@ async fn no_secret_in_debug_or_display_output() {
         },
     )
     .await;
-    let builder = server
-        .client()
-        .credentials(temporary.clone())
-        .timeout(Duration::from_millis(200))
-        .retry(RetryConfig::disabled());
-    assert_clean("builder", &format!("{builder:?}"));
-    let client = builder.build().unwrap();
+    let config = server
+        .config()
+        .with_credentials(temporary.clone())
+        .with_timeout(Duration::from_millis(200))
+        .with_retry(RetryConfig::disabled());
+    assert_clean("config", &format!("{config:?}"));
+    let client = Client::new(config).unwrap();
     assert_clean("client", &format!("{client:?} {:?}", client.config()));
 
     client.send(DescribeThing::new("a")).await.unwrap();
@@ -143,13 +143,10 @@ async fn no_secret_in_debug_or_display_output() {
         errors.push(client.send(CreateThing::new("b")).await.unwrap_err());
     }
     errors.push(client.send(DescribeThing::new("")).await.unwrap_err());
-    let failing = server
-        .client()
-        .credentials_provider(provide_credentials_fn(|| async {
-            Err(CredentialsError::provider("no role"))
-        }))
-        .build()
-        .unwrap();
+    let failing = ess_api::Client::new(server.config().with_credentials_provider(
+        provide_credentials_fn(|| async { Err(CredentialsError::provider("no role")) }),
+    ))
+    .unwrap();
     errors.push(failing.send(DescribeThing::new("a")).await.unwrap_err());
     assert!(matches!(errors[0], SdkError::Service(_)));
     assert!(matches!(errors[1], SdkError::Response(_)));
@@ -161,11 +158,12 @@ async fn no_secret_in_debug_or_display_output() {
         assert_clean("sdk error", &chain(e));
     }
 
-    let build_error = Client::builder()
-        .credentials(temporary.clone())
-        .region("bad region")
-        .build()
-        .unwrap_err();
+    let build_error = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(temporary.clone())
+            .with_region("bad region"),
+    )
+    .unwrap_err();
     assert_clean("build error", &chain(&build_error));
 
     let caching = CachingCredentialsProvider::new(temporary.clone());
@@ -224,11 +222,12 @@ async fn tracing_records_calls_without_secrets() {
         },
     )
     .await;
-    let client = server
-        .client()
-        .credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        server
+            .config()
+            .with_credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap()),
+    )
+    .unwrap();
     client.send(DescribeThing::new("a")).await.unwrap();
     client.send(DescribeThing::new("a")).await.unwrap_err();
 

@@ -20,13 +20,14 @@ async fn success_with_signed_headers() {
         |_| Reply::Ok,
     )
     .await;
-    let client = server
-        .client()
-        .region("ap-guangzhou")
-        .language(Language::EnUs)
-        .request_client("client-tests/1.0")
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        server
+            .config()
+            .with_region("ap-guangzhou")
+            .with_language(Language::EnUs)
+            .with_request_client("client-tests/1.0"),
+    )
+    .unwrap();
     let out = bounded(LIMIT, client.send(DescribeThing::new("t-1")))
         .await
         .unwrap();
@@ -66,11 +67,12 @@ async fn temporary_credentials_send_the_token() {
         |_| Reply::Ok,
     )
     .await;
-    let client = server
-        .client()
-        .credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        server
+            .config()
+            .with_credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap()),
+    )
+    .unwrap();
     bounded(LIMIT, client.send(CreateThing::new("a")))
         .await
         .unwrap();
@@ -84,11 +86,12 @@ async fn temporary_credentials_send_the_token() {
 #[tokio::test]
 async fn a_wrong_key_is_refused_by_the_server() {
     let server = TestServer::start(|_| Reply::Ok).await;
-    let client = server
-        .client()
-        .credentials(Credentials::new(SECRET_ID, "not-the-right-key").unwrap())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        server
+            .config()
+            .with_credentials(Credentials::new(SECRET_ID, "not-the-right-key").unwrap()),
+    )
+    .unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -103,7 +106,7 @@ async fn a_wrong_key_is_refused_by_the_server() {
 #[tokio::test]
 async fn service_error_is_typed_and_not_retried() {
     let server = TestServer::start(|_| Reply::Error("ResourceNotFound.Thing")).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("t-404")))
         .await
         .unwrap_err();
@@ -126,7 +129,7 @@ async fn service_error_is_typed_and_not_retried() {
 #[tokio::test]
 async fn validation_failure_sends_nothing() {
     let server = TestServer::start(|_| Reply::Ok).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = client.send(DescribeThing::new("")).await.unwrap_err();
     let violations = err.validation_errors().expect("a validation error");
     assert_eq!(violations.violations()[0].path, "thing_id");
@@ -159,7 +162,7 @@ async fn non_json_success_status() {
         body: b"<html><body>maintenance</body></html>".to_vec(),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -182,7 +185,7 @@ async fn bad_gateway_page_is_retried_only_when_idempotent() {
         body: body.clone(),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
 
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
@@ -211,7 +214,7 @@ async fn internal_error_with_http_500_keeps_the_typed_error() {
         .into_bytes(),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -230,11 +233,7 @@ async fn empty_body() {
         body: Vec::new(),
     })
     .await;
-    let client = server
-        .client()
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_retry(RetryConfig::disabled())).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -249,7 +248,7 @@ async fn unexpected_json() {
         body: br#"{"Response": {"ThingId": 42, "RequestId": "req-x"}}"#.to_vec(),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -266,7 +265,7 @@ async fn body_cut_short_by_the_connection() {
         body: br#"{"Response": {"ThingId": "t"#.to_vec(),
     })
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -290,11 +289,7 @@ async fn incomplete_json_in_a_complete_body() {
         body: br#"{"Response": {"ThingId": "t", "Na"#.to_vec(),
     })
     .await;
-    let client = server
-        .client()
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_retry(RetryConfig::disabled())).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -309,11 +304,7 @@ async fn oversized_bodies_are_refused() {
         body: vec![b'y'; 200 * 1024],
     })
     .await;
-    let client = server
-        .client()
-        .max_response_bytes(64 * 1024)
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_max_response_bytes(64 * 1024)).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -329,11 +320,7 @@ async fn oversized_bodies_are_refused() {
         total: 64 * 1024 * 1024,
     })
     .await;
-    let client = server
-        .client()
-        .max_response_bytes(100 * 1024)
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_max_response_bytes(100 * 1024)).unwrap();
     let started = std::time::Instant::now();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
@@ -356,7 +343,7 @@ async fn clones_share_one_connection_pool() {
         |_| Reply::Ok,
     )
     .await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     for i in 0..4 {
         let clone = client.clone();
         let out = bounded(LIMIT, clone.send(DescribeThing::new("t")))
@@ -371,11 +358,7 @@ async fn clones_share_one_connection_pool() {
 #[tokio::test]
 async fn error_types_expose_their_parts() {
     let server = TestServer::start(|_| Reply::Error("RequestLimitExceeded")).await;
-    let client = server
-        .client()
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_retry(RetryConfig::disabled())).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -391,10 +374,11 @@ async fn error_types_expose_their_parts() {
 #[test]
 fn calls_can_be_spawned() {
     fn is_send<T: Send + 'static>(_: &T) {}
-    let client = ess_api::Client::builder()
-        .credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap()),
+    )
+    .unwrap();
     let call = {
         let client = client.clone();
         async move { client.send(DescribeThing::new("x")).await }
@@ -412,13 +396,14 @@ async fn prepared_requests_are_signed_but_not_sent() {
     use ess_api::client::signing::Authorization;
 
     let server = TestServer::start(|_| Reply::Ok).await;
-    let client = server
-        .client()
-        .credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap())
-        .clock(|| 1_700_000_000u64)
-        .region("ap-shanghai")
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        server
+            .config()
+            .with_credentials(Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN).unwrap())
+            .with_clock(|| 1_700_000_000u64)
+            .with_region("ap-shanghai"),
+    )
+    .unwrap();
     let prepared = client.prepare(&DescribeThing::new("t-9")).await.unwrap();
     assert_eq!(prepared.method(), "POST");
     assert_eq!(prepared.url(), format!("{}/", server.endpoint()));

@@ -30,7 +30,7 @@ async fn throttling_is_retried_for_every_action() {
             }
         })
         .await;
-        let client = server.client().build().unwrap();
+        let client = ess_api::Client::new(server.config()).unwrap();
         let out = if idempotent {
             bounded(LIMIT, client.send(DescribeThing::new("x"))).await
         } else {
@@ -45,15 +45,14 @@ async fn throttling_is_retried_for_every_action() {
 #[tokio::test]
 async fn attempts_are_bounded() {
     let server = TestServer::start(|_| Reply::Error("RequestLimitExceeded")).await;
-    let client = server
-        .client()
-        .retry(
+    let client = ess_api::Client::new(
+        server.config().with_retry(
             RetryConfig::new()
                 .with_max_attempts(4)
                 .with_base_delay(Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -65,11 +64,7 @@ async fn attempts_are_bounded() {
     assert_eq!(server.slots(), 4);
 
     let server = TestServer::start(|_| Reply::Error("RequestLimitExceeded")).await;
-    let client = server
-        .client()
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_retry(RetryConfig::disabled())).unwrap();
     bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -79,16 +74,15 @@ async fn attempts_are_bounded() {
 #[tokio::test]
 async fn backoff_is_capped_and_there_is_no_sleep_after_the_last_attempt() {
     let server = TestServer::start(|_| Reply::Error("RequestLimitExceeded")).await;
-    let client = server
-        .client()
-        .retry(
+    let client = ess_api::Client::new(
+        server.config().with_retry(
             RetryConfig::new()
                 .with_max_attempts(3)
                 .with_base_delay(Duration::from_millis(150))
                 .with_max_delay(Duration::from_millis(150)),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .unwrap();
     let started = Instant::now();
     bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
@@ -108,7 +102,7 @@ async fn internal_error_is_retried_only_when_idempotent() {
         }
     };
     let server = TestServer::start(script).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -121,7 +115,7 @@ async fn internal_error_is_retried_only_when_idempotent() {
     assert_eq!(server.slots(), 1);
 
     let server = TestServer::start(script).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let out = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap();
@@ -140,7 +134,7 @@ async fn reset_after_the_request_was_read() {
     };
     // Not repeated: the service may have acted on it.
     let server = TestServer::start(script).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -157,7 +151,7 @@ async fn reset_after_the_request_was_read() {
 
     // Repeated: safe for a read-only action.
     let server = TestServer::start(script).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let out = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap();
@@ -177,7 +171,7 @@ async fn reset_before_the_request_was_read() {
     // The client cannot tell whether the request got through, so a
     // non-idempotent action is not repeated.
     let server = TestServer::start(script).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -186,7 +180,7 @@ async fn reset_before_the_request_was_read() {
     assert_eq!(server.received().len(), 0);
 
     let server = TestServer::start(script).await;
-    let client = server.client().build().unwrap();
+    let client = ess_api::Client::new(server.config()).unwrap();
     bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap();
@@ -211,13 +205,14 @@ async fn refused_connections_are_retried_even_when_not_idempotent() {
         listener.local_addr().unwrap().port()
     };
     let attempts = Arc::new(AtomicUsize::new(0));
-    let client = ess_api::Client::builder()
-        .endpoint(format!("http://127.0.0.1:{port}"))
-        .credentials_provider(counting_credentials(attempts.clone()))
-        .env_proxy(false)
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_endpoint(format!("http://127.0.0.1:{port}"))
+            .with_credentials_provider(counting_credentials(attempts.clone()))
+            .with_env_proxy(false)
+            .with_retry(fast_retries()),
+    )
+    .unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -237,11 +232,8 @@ async fn refused_connections_are_retried_even_when_not_idempotent() {
 async fn slow_answers_time_out() {
     let slow = |_| Reply::Delay(Duration::from_secs(3), Box::new(Reply::Ok));
     let server = TestServer::start(slow).await;
-    let client = server
-        .client()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let client =
+        ess_api::Client::new(server.config().with_timeout(Duration::from_millis(300))).unwrap();
     let started = Instant::now();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
@@ -254,11 +246,8 @@ async fn slow_answers_time_out() {
     assert_eq!(server.received().len(), 1);
 
     let server = TestServer::start(slow).await;
-    let client = server
-        .client()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let client =
+        ess_api::Client::new(server.config().with_timeout(Duration::from_millis(300))).unwrap();
     let started = Instant::now();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
@@ -273,7 +262,7 @@ async fn expired_signature_is_signed_again_with_the_service_clock() {
     let server = TestServer::start(|_| Reply::Ok).await;
     // This machine's clock is 20 minutes behind: the service refuses the
     // first signature and tells its time in the Date header.
-    let client = server.client().clock_skew(-1_200).build().unwrap();
+    let client = ess_api::Client::new(server.config().with_clock_skew(-1_200)).unwrap();
     let out = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap();
@@ -306,7 +295,7 @@ async fn expired_signature_is_signed_again_only_once() {
     // A clock that moves forward by 10 s at every reading.
     let ticks = Arc::new(AtomicU64::new(now()));
     let clock = move || ticks.fetch_add(10, Ordering::SeqCst);
-    let client = server.client().clock(clock).build().unwrap();
+    let client = ess_api::Client::new(server.config().with_clock(clock)).unwrap();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
         .unwrap_err();
@@ -327,11 +316,7 @@ async fn expired_signature_is_signed_again_only_once() {
         |_| Reply::Error("AuthFailure.SignatureExpire"),
     )
     .await;
-    let client = server
-        .client()
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_retry(RetryConfig::disabled())).unwrap();
     bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -362,11 +347,7 @@ async fn credentials_are_asked_for_at_every_attempt() {
             async { Credentials::temporary(SECRET_ID, SECRET_KEY, TOKEN) }
         })
     };
-    let client = server
-        .client()
-        .credentials_provider(provider)
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_credentials_provider(provider)).unwrap();
     bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap();
@@ -379,11 +360,7 @@ async fn credentials_are_asked_for_at_every_attempt() {
             "role unavailable",
         ))
     });
-    let client = server
-        .client()
-        .credentials_provider(failing)
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(server.config().with_credentials_provider(failing)).unwrap();
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
         .await
         .unwrap_err();
@@ -413,15 +390,16 @@ async fn connect_timeouts_count_as_not_sent() {
         }
     }
     let attempts = Arc::new(AtomicUsize::new(0));
-    let client = ess_api::Client::builder()
-        .endpoint(format!("http://{addr}"))
-        .credentials_provider(counting_credentials(attempts.clone()))
-        .env_proxy(false)
-        .connect_timeout(Duration::from_millis(200))
-        .timeout(Duration::from_secs(5))
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_endpoint(format!("http://{addr}"))
+            .with_credentials_provider(counting_credentials(attempts.clone()))
+            .with_env_proxy(false)
+            .with_connect_timeout(Duration::from_millis(200))
+            .with_timeout(Duration::from_secs(5))
+            .with_retry(fast_retries()),
+    )
+    .unwrap();
     let started = Instant::now();
     let err = bounded(LIMIT, client.send(CreateThing::new("x")))
         .await
@@ -444,18 +422,15 @@ async fn connect_timeouts_count_as_not_sent() {
 async fn the_whole_operation_has_a_deadline() {
     let never = |_| Reply::Delay(Duration::from_secs(30), Box::new(Reply::Ok));
     let server = TestServer::start(never).await;
-    let client = server
-        .client()
-        .config(
-            ess_api::Config::default()
-                .with_endpoint(server.endpoint())
-                .with_env_proxy(false)
-                .with_timeout(Duration::from_secs(20))
-                .with_retry(fast_retries())
-                .with_operation_timeout(Duration::from_millis(400)),
-        )
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_endpoint(server.endpoint())
+            .with_env_proxy(false)
+            .with_timeout(Duration::from_secs(20))
+            .with_retry(fast_retries())
+            .with_operation_timeout(Duration::from_millis(400)),
+    )
+    .unwrap();
     let started = Instant::now();
     // A read: it would be retried after each attempt timeout.
     let err = bounded(LIMIT, client.send(DescribeThing::new("x")))
@@ -472,10 +447,7 @@ async fn the_whole_operation_has_a_deadline() {
     assert_eq!(server.received().len(), 1);
 
     // A zero deadline is refused when the client is built.
-    let e = server
-        .client()
-        .config(ess_api::Config::default().with_operation_timeout(Duration::ZERO))
-        .build()
+    let e = ess_api::Client::new(ess_api::Config::default().with_operation_timeout(Duration::ZERO))
         .unwrap_err();
     assert!(e.to_string().contains("operation_timeout"), "{e}");
 }

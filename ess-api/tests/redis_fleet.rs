@@ -664,18 +664,16 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn client(endpoint: &str, rate_limiting: RateLimiting) -> Client {
-    Client::builder()
-        .config(
-            Config::default()
-                .with_endpoint(endpoint)
-                .with_env_proxy(false)
-                .with_timeout(Duration::from_secs(5))
-                .with_retry(RetryConfig::new().with_max_attempts(1))
-                .with_rate_limiting(rate_limiting),
-        )
-        .credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
-        .build()
-        .unwrap()
+    ess_api::Client::new(
+        Config::default()
+            .with_endpoint(endpoint)
+            .with_env_proxy(false)
+            .with_timeout(Duration::from_secs(5))
+            .with_retry(RetryConfig::new().with_max_attempts(1))
+            .with_rate_limiting(rate_limiting)
+            .with_credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap()),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -972,18 +970,16 @@ async fn measure_limiter_cost() {
     const CALLS: usize = 200;
     // A limit never reached, so that only the cost of asking is measured.
     let high = |r: RateLimiting| {
-        Client::builder()
-            .config(
-                Config::default()
-                    .with_endpoint(&emulator.endpoint)
-                    .with_env_proxy(false)
-                    .with_retry(RetryConfig::new().with_max_attempts(1))
-                    .with_rate_limiting(r)
-                    .with_action_rate_limit(ACTION, 1_000_000),
-            )
-            .credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
-            .build()
-            .unwrap()
+        ess_api::Client::new(
+            Config::default()
+                .with_endpoint(&emulator.endpoint)
+                .with_env_proxy(false)
+                .with_retry(RetryConfig::new().with_max_attempts(1))
+                .with_rate_limiting(r)
+                .with_action_rate_limit(ACTION, 1_000_000)
+                .with_credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap()),
+        )
+        .unwrap()
     };
     let clients = [
         ("none", high(RateLimiting::Off)),

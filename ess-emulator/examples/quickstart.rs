@@ -71,7 +71,7 @@ async fn with_emulator(out: &mut dyn Write) -> Result<()> {
         "ESS emulator at {} (state in memory; nothing leaves this machine)\n",
         emulator.endpoint()
     )?;
-    let client = emulator.client().build()?;
+    let client = ess_api::Client::new(emulator.config())?;
     let operator = UserInfo::builder().user_id(defaults::OPERATOR_ID).build()?;
 
     writeln!(out, "== CreateMultiFlowSignQRCode")?;

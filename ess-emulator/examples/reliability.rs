@@ -57,11 +57,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(liars);
 
     // 2. A state dump of 100,000 codes while creating more.
-    let client = emulator
-        .client()
-        .retry(RetryConfig::disabled())
-        .timeout(Duration::from_secs(60))
-        .build()?;
+    let client = ess_api::Client::new(
+        emulator
+            .config()
+            .with_retry(RetryConfig::disabled())
+            .with_timeout(Duration::from_secs(60)),
+    )?;
     let operator = UserInfo::builder().user_id(defaults::OPERATOR_ID).build()?;
     let total = 100_000usize;
     let workers = 16;

@@ -18,7 +18,7 @@
 //! use ess_emulator::{defaults, Emulator, ScanRequest};
 //!
 //! let emulator = Emulator::builder().start().await?;
-//! let client = emulator.client().build()?;
+//! let client = ess_api::Client::new(emulator.config())?;
 //! let out = client
 //!     .create_multi_flow_sign_qr_code()
 //!     .operator(UserInfo::builder().user_id(defaults::OPERATOR_ID).build()?)
@@ -92,7 +92,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use ess_api::client::Clock;
-use ess_api::{ClientBuilder, Credentials};
+use ess_api::{Config, Credentials};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -635,11 +635,12 @@ impl Emulator {
             .unwrap_or_else(default_credentials)
     }
 
-    /// A client builder pointed at the emulator with its credentials.
-    pub fn client(&self) -> ClientBuilder {
-        ess_api::Client::builder()
-            .endpoint(self.endpoint.clone())
-            .credentials(self.credentials())
+    /// A client configuration pointed at the emulator with its credentials
+    /// (`ess_api::Client::new(emulator.config())`).
+    pub fn config(&self) -> Config {
+        Config::default()
+            .with_endpoint(self.endpoint.clone())
+            .with_credentials(self.credentials())
     }
 
     /// The declared world.

@@ -1097,11 +1097,12 @@ async fn the_command_posts_callbacks_configured_by_flags_and_environment() {
     let host = endpoint.strip_prefix("http://").unwrap().to_owned();
     let addr: SocketAddr = host.parse().unwrap();
 
-    let client = ess_api::Client::builder()
-        .endpoint(endpoint.clone())
-        .credentials(ess_emulator::default_credentials())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_endpoint(endpoint.clone())
+            .with_credentials(ess_emulator::default_credentials()),
+    )
+    .unwrap();
     let qr_code_id = bounded(
         create(&client, defaults::B2C_TEMPLATE_ID)
             .user_data(USER_DATA)

@@ -303,15 +303,14 @@ async fn the_control_endpoint_adds_lists_and_clears_faults() {
 #[tokio::test]
 async fn the_client_retries_only_what_is_safe_after_a_reset() {
     let emu = emulator().await;
-    let client = emu
-        .client()
-        .retry(
+    let client = ess_api::Client::new(
+        emu.config().with_retry(
             RetryConfig::new()
                 .with_base_delay(Duration::from_millis(5))
                 .with_max_delay(Duration::from_millis(20)),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .unwrap();
     // Creating is not idempotent: the ambiguous failure is reported, not retried.
     emu.inject_fault(Fault::next(FaultKind::ResetAfterRead, 1))
         .unwrap();

@@ -93,15 +93,15 @@ async fn malformed_or_missing_authorization() {
 #[tokio::test]
 async fn unknown_secret_id() {
     let emu = emulator().await;
-    let client = emu
-        .client()
-        .credentials(other_credentials(
-            "AKIDnobodyKnowsThisOne",
-            defaults::SECRET_KEY,
-        ))
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_credentials(other_credentials(
+                "AKIDnobodyKnowsThisOne",
+                defaults::SECRET_KEY,
+            ))
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
     let e = service_error(bounded(create(&client, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
@@ -116,12 +116,12 @@ async fn unknown_secret_id() {
 #[tokio::test]
 async fn wrong_secret_key_or_tampered_body() {
     let emu = emulator().await;
-    let client = emu
-        .client()
-        .credentials(other_credentials(defaults::SECRET_ID, "not-the-right-key"))
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_credentials(other_credentials(defaults::SECRET_ID, "not-the-right-key"))
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
     let e = service_error(bounded(create(&client, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
@@ -150,12 +150,12 @@ async fn wrong_secret_key_or_tampered_body() {
 async fn timestamps_more_than_300_seconds_off_expire() {
     let emu = emulator().await;
     for skew in [-301, 400] {
-        let client = emu
-            .client()
-            .clock_skew(skew)
-            .retry(RetryConfig::disabled())
-            .build()
-            .unwrap();
+        let client = ess_api::Client::new(
+            emu.config()
+                .with_clock_skew(skew)
+                .with_retry(RetryConfig::disabled()),
+        )
+        .unwrap();
         let e = service_error(bounded(create(&client, defaults::B2C_TEMPLATE_ID).send()).await);
         assert!(
             matches!(
@@ -166,17 +166,17 @@ async fn timestamps_more_than_300_seconds_off_expire() {
         );
     }
     // 300 s is still accepted.
-    let client = emu
-        .client()
-        .clock_skew(-299)
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_clock_skew(-299)
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
     bounded(create(&client, defaults::B2C_TEMPLATE_ID).send())
         .await
         .unwrap();
     // A client that re-signs learns the emulator's time from its Date header.
-    let resigning = emu.client().clock_skew(-3600).build().unwrap();
+    let resigning = ess_api::Client::new(emu.config().with_clock_skew(-3600)).unwrap();
     bounded(create(&resigning, defaults::B2C_TEMPLATE_ID).send())
         .await
         .unwrap();
@@ -202,17 +202,17 @@ async fn temporary_credentials_need_their_token() {
         .start()
         .await
         .unwrap();
-    let ok = emu.client().retry(RetryConfig::disabled()).build().unwrap();
+    let ok = ess_api::Client::new(emu.config().with_retry(RetryConfig::disabled())).unwrap();
     bounded(create(&ok, defaults::B2C_TEMPLATE_ID).send())
         .await
         .unwrap();
 
-    let no_token = emu
-        .client()
-        .credentials(Credentials::new("AKIDtemporaryKey0001", "temporary-secret").unwrap())
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let no_token = ess_api::Client::new(
+        emu.config()
+            .with_credentials(Credentials::new("AKIDtemporaryKey0001", "temporary-secret").unwrap())
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
     let e = service_error(bounded(create(&no_token, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(
@@ -222,14 +222,15 @@ async fn temporary_credentials_need_their_token() {
         "{e:?}"
     );
 
-    let wrong_token = emu
-        .client()
-        .credentials(
-            Credentials::temporary("AKIDtemporaryKey0001", "temporary-secret", "other").unwrap(),
-        )
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let wrong_token = ess_api::Client::new(
+        emu.config()
+            .with_credentials(
+                Credentials::temporary("AKIDtemporaryKey0001", "temporary-secret", "other")
+                    .unwrap(),
+            )
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
     let e = service_error(bounded(create(&wrong_token, defaults::B2C_TEMPLATE_ID).send()).await);
     assert!(
         matches!(

@@ -94,11 +94,11 @@ fn assert_file_id(id: &str) {
 async fn a_pdf_upload_returns_a_usable_id() {
     let emu = emulator().await;
     // Every retry and re-signing off, but for a moved clock.
-    let client = emu
-        .client()
-        .retry(RetryConfig::disabled().with_resign_on_expired_signature(true))
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_retry(RetryConfig::disabled().with_resign_on_expired_signature(true)),
+    )
+    .unwrap();
     let before = emu.now();
     let out = uploaded(
         upload(&client, "DOCUMENT")
@@ -427,11 +427,11 @@ async fn the_operator_is_checked() {
 #[tokio::test]
 async fn the_store_is_bounded() {
     let emu = Emulator::builder().start().await.unwrap();
-    let client = emu
-        .client()
-        .retry(RetryConfig::disabled().with_resign_on_expired_signature(true))
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_retry(RetryConfig::disabled().with_resign_on_expired_signature(true)),
+    )
+    .unwrap();
     let batch = |n: usize| {
         let mut b = upload(&client, "DOCUMENT").file_type("pdf");
         for _ in 0..n {

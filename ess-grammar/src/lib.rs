@@ -52,6 +52,14 @@ pub const UNHANDLED: &str = "unhandled";
 /// Every key of `#[ess(...)]` on an error variant.
 pub const ERROR_KEYS: &[&str] = &[CODE, RETRY, UNHANDLED];
 
+/// `EssError`, on the enum: the function (`fn(&str) -> Option<RetryClass>`)
+/// that classifies codes without a variant of their own, such as the
+/// service's error catalogue.
+pub const CATALOGUE: &str = "catalogue";
+
+/// Every key of `#[ess(...)]` on an `EssError` enum.
+pub const ERROR_ENUM_KEYS: &[&str] = &[CATALOGUE];
+
 /// `retry = "never"` (the default).
 pub const RETRY_NEVER: &str = "never";
 /// `retry = "throttling"`.
@@ -69,7 +77,13 @@ mod tests {
 
     #[test]
     fn every_list_holds_distinct_words() {
-        for list in [MODEL_KEYS, FORMATS, ERROR_KEYS, RETRY_CLASSES] {
+        for list in [
+            MODEL_KEYS,
+            FORMATS,
+            ERROR_KEYS,
+            ERROR_ENUM_KEYS,
+            RETRY_CLASSES,
+        ] {
             for (i, a) in list.iter().enumerate() {
                 assert!(!a.is_empty());
                 assert!(list[i + 1..].iter().all(|b| a != b), "{a} twice");

@@ -1,6 +1,6 @@
 //! Derive macros for ESS request models and typed service errors.
 //!
-//! The generated code targets the runtime in `ess_api::__private`; see the
+//! The generated code targets the runtime in `ess_runtime::__private`; see the
 //! `ess-api` crate for the traits it implements.
 //!
 //! Each derive reads its input into a typed model (`parse`), checks that the

@@ -4,7 +4,8 @@ use std::fmt::Debug;
 
 use bytes::Bytes;
 use ess_api::client::error::MAX_EXCERPT_BYTES;
-use ess_api::client::{__decode_response, ResponseErrorKind};
+use ess_api::__private::decode_response as __decode_response;
+use ess_api::client::ResponseErrorKind;
 use ess_api::{Action, SdkError, ServiceError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -76,12 +76,12 @@ fn is_signature_expire(e: &SdkError<CreateMultiFlowSignQrCodeError>) -> bool {
 async fn a_clock_ten_minutes_off_is_corrected_by_one_re_sign() {
     for skew in [-TEN_MINUTES, TEN_MINUTES] {
         let emu = emulator().await;
-        let client = emu
-            .client()
-            .clock(SkewedClock::new(FixedClock::new(NOW), skew))
-            .retry(retry())
-            .build()
-            .unwrap();
+        let client = ess_api::Client::new(
+            emu.config()
+                .with_clock(SkewedClock::new(FixedClock::new(NOW), skew))
+                .with_retry(retry()),
+        )
+        .unwrap();
         create(&client).await.unwrap();
         assert_eq!(requests(&emu), 2, "skew {skew}: one refused, one re-signed");
         assert_eq!(emu.qr_codes().len(), 1);
@@ -97,12 +97,12 @@ async fn a_clock_ten_minutes_off_is_corrected_by_one_re_sign() {
 #[tokio::test]
 async fn a_skew_within_the_allowed_five_minutes_needs_no_re_sign() {
     let emu = emulator().await;
-    let client = emu
-        .client()
-        .clock(SkewedClock::new(FixedClock::new(NOW), -299))
-        .retry(retry())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_clock(SkewedClock::new(FixedClock::new(NOW), -299))
+            .with_retry(retry()),
+    )
+    .unwrap();
     create(&client).await.unwrap();
     assert_eq!(requests(&emu), 1);
     emu.shutdown().await;
@@ -119,12 +119,12 @@ async fn the_re_sign_does_not_use_up_an_attempt() {
         .unwrap();
     emu.inject_fault(Fault::fraction(FaultKind::Latency(Duration::ZERO), 1.0, 0))
         .unwrap();
-    let client = emu
-        .client()
-        .clock(SkewedClock::new(FixedClock::new(NOW), -TEN_MINUTES))
-        .retry(retry())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_clock(SkewedClock::new(FixedClock::new(NOW), -TEN_MINUTES))
+            .with_retry(retry()),
+    )
+    .unwrap();
     create(&client).await.unwrap();
     assert!(emu.faults().len() == 1, "both throttled answers were given");
     assert_eq!(requests(&emu), 2, "expired, then created");
@@ -137,7 +137,7 @@ async fn the_emulators_clock_moving_ahead_is_followed() {
     let emu = Emulator::builder().start().await.unwrap();
     emu.inject_fault(Fault::fraction(FaultKind::Latency(Duration::ZERO), 1.0, 0))
         .unwrap();
-    let client = emu.client().retry(retry()).build().unwrap();
+    let client = ess_api::Client::new(emu.config().with_retry(retry())).unwrap();
     create(&client).await.unwrap();
     emu.advance_clock(Duration::from_secs(8 * 86_400));
     create(&client).await.unwrap();
@@ -149,12 +149,12 @@ async fn the_emulators_clock_moving_ahead_is_followed() {
 #[tokio::test]
 async fn without_re_signing_the_typed_error_comes_after_one_request() {
     let emu = emulator().await;
-    let client = emu
-        .client()
-        .clock(SkewedClock::new(FixedClock::new(NOW), -TEN_MINUTES))
-        .retry(retry().with_resign_on_expired_signature(false))
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_clock(SkewedClock::new(FixedClock::new(NOW), -TEN_MINUTES))
+            .with_retry(retry().with_resign_on_expired_signature(false)),
+    )
+    .unwrap();
     let e = create(&client).await.unwrap_err();
     assert!(is_signature_expire(&e), "{e:?}");
     assert_eq!(e.code(), Some("AuthFailure.SignatureExpire"));
@@ -174,7 +174,7 @@ async fn a_clock_that_keeps_running_away_fails_cleanly_after_two_requests() {
         let readings = readings.clone();
         move || NOW - 600 * (1 + readings.fetch_add(1, Ordering::Relaxed))
     };
-    let client = emu.client().clock(clock).retry(retry()).build().unwrap();
+    let client = ess_api::Client::new(emu.config().with_clock(clock).with_retry(retry())).unwrap();
     let e = create(&client).await.unwrap_err();
     assert!(is_signature_expire(&e), "{e:?}");
     assert!(e.request_id().is_some());

@@ -35,15 +35,16 @@ async fn emulator() -> Emulator {
 
 /// The default policy with short waits, so the matrix runs quickly.
 fn client(emu: &Emulator) -> Client {
-    emu.client()
-        .retry(
-            RetryConfig::new()
-                .with_base_delay(Duration::from_millis(10))
-                .with_max_delay(Duration::from_millis(40)),
-        )
-        .timeout(TIMEOUT)
-        .build()
-        .unwrap()
+    ess_api::Client::new(
+        emu.config()
+            .with_retry(
+                RetryConfig::new()
+                    .with_base_delay(Duration::from_millis(10))
+                    .with_max_delay(Duration::from_millis(40)),
+            )
+            .with_timeout(TIMEOUT),
+    )
+    .unwrap()
 }
 
 fn operator() -> UserInfo {
@@ -284,12 +285,12 @@ async fn truncated_body() {
 #[tokio::test]
 async fn oversized_body_is_refused_without_reading_it() {
     let emu = emulator().await;
-    let client = emu
-        .client()
-        .max_response_bytes(64 * 1024)
-        .timeout(TIMEOUT)
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_max_response_bytes(64 * 1024)
+            .with_timeout(TIMEOUT),
+    )
+    .unwrap();
     emu.inject_fault(always(FaultKind::OversizedBody(64 * 1024 * 1024)))
         .unwrap();
     let (e, took) = timed(Duration::from_secs(3), create(&client)).await;
@@ -391,13 +392,13 @@ async fn a_thousand_concurrent_calls_stay_under_the_services_rate_limit() {
     let emu = emulator().await;
     emu.inject_fault(counter()).unwrap();
     // No retries: a throttled call would fail instead of hiding behind a retry.
-    let client = emu
-        .client()
-        .rate_limit(true)
-        .retry(RetryConfig::disabled())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emu.config()
+            .with_rate_limit(true)
+            .with_retry(RetryConfig::disabled())
+            .with_timeout(Duration::from_secs(10)),
+    )
+    .unwrap();
     let started = Instant::now();
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..CALLS {

@@ -364,12 +364,13 @@ fn every_request_that_fits_the_world_is_created_as_asked() {
             .await
             .unwrap()
     });
-    let client = emulator
-        .client()
-        .clock(FixedClock::new(NOW))
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        emulator
+            .config()
+            .with_clock(FixedClock::new(NOW))
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
     let mut runner = TestRunner::new(config());
     runner
         .run(&world_fields(), |fields| {

@@ -10,8 +10,8 @@
 //! encoded and decoded again.
 
 use bytes::Bytes;
+use ess_api::__private::decode_response as __decode_response;
 use ess_api::callback::{Callback, CallbackDecoder, CallbackEncoder, CallbackEvent};
-use ess_api::client::__decode_response;
 use ess_api::operation::verify_pdf::VerifyPdfInput;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -17,13 +17,14 @@ use ess_api::client::signing::{
     RequestSigner, SignatureParams, SigningKey, SigningKeyCache, UtcDate, CONTENT_TYPE,
 };
 use ess_api::client::{
-    provide_credentials_fn, CachingCredentialsProvider, Config, DefaultCredentialsChain,
-    FixedClock, ProfileCredentialsProvider, RetryConfig,
+    provide_credentials_fn, CachingCredentialsProvider, DefaultCredentialsChain, FixedClock,
+    ProfileCredentialsProvider, RetryConfig,
 };
 use ess_api::operation::create_multi_flow_sign_qr_code::{
     CreateMultiFlowSignQrCodeFluentBuilder, CreateMultiFlowSignQrCodeInput,
 };
 use ess_api::types::{ApproverRestriction, IdCardType, UserInfo};
+use ess_api::Config;
 use ess_api::{Client, Credentials};
 use ess_emulator::{defaults, Emulator};
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -226,20 +227,21 @@ fn credentials_signers_and_configuration() {
     assert_no_secret("Authorization", &shown!(authorization, display));
 
     // Clients, builders and settings.
-    let builder = Client::builder()
-        .credentials(credentials.clone())
-        .endpoint("http://127.0.0.1:9")
-        .region("ap-guangzhou");
-    assert_no_secret("ClientBuilder", &shown!(builder));
-    let client = builder.build().unwrap();
+    let config = Config::default()
+        .with_credentials(credentials.clone())
+        .with_endpoint("http://127.0.0.1:9")
+        .with_region("ap-guangzhou");
+    assert_no_secret("Config with credentials", &shown!(config));
+    let client = Client::new(config).unwrap();
     assert_no_secret("Client", &shown!(client));
     assert_no_secret("Config", &shown!(client.config()));
     assert_no_secret("Config::default", &shown!(Config::default()));
-    let e = Client::builder()
-        .credentials(credentials)
-        .timeout(Duration::ZERO)
-        .build()
-        .unwrap_err();
+    let e = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(credentials)
+            .with_timeout(Duration::ZERO),
+    )
+    .unwrap_err();
     assert_no_secret("BuildError", &chain(&e));
 }
 
@@ -323,11 +325,12 @@ fn requests_and_builders_redact_personal_data() {
     // The values are there, only hidden from Debug.
     assert!(serde_json::to_string(&built).unwrap().contains(MOBILE));
 
-    let client = Client::builder()
-        .credentials(temporary())
-        .endpoint("http://127.0.0.1:9")
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(temporary())
+            .with_endpoint("http://127.0.0.1:9"),
+    )
+    .unwrap();
     let fluent = request(&client, defaults::B2C_TEMPLATE_ID, MOBILE);
     assert_no_person("the fluent builder", &shown!(fluent));
 
@@ -399,7 +402,7 @@ async fn tracing_output_of_calls_that_succeed_and_fail() {
     let retry = RetryConfig::new()
         .with_base_delay(Duration::from_millis(5))
         .with_max_delay(Duration::from_millis(10));
-    let client = emulator.client().retry(retry).build().unwrap();
+    let client = ess_api::Client::new(emulator.config().with_retry(retry)).unwrap();
     assert_no_secret("Client", &shown!(client));
 
     // Success.
@@ -448,7 +451,7 @@ async fn tracing_output_of_calls_that_succeed_and_fail() {
         Credentials::temporary(SECRET_ID, WRONG_KEY, TOKEN).unwrap(),
         Credentials::temporary(SECRET_ID, SECRET_KEY, WRONG_TOKEN).unwrap(),
     ] {
-        let other = emulator.client().credentials(credentials).build().unwrap();
+        let other = ess_api::Client::new(emulator.config().with_credentials(credentials)).unwrap();
         errors.push(
             request(&other, defaults::B2C_TEMPLATE_ID, MOBILE)
                 .send()
@@ -456,12 +459,13 @@ async fn tracing_output_of_calls_that_succeed_and_fail() {
                 .unwrap_err(),
         );
     }
-    let skewed = emulator
-        .client()
-        .clock(FixedClock::new(emulator.now() - 3_600))
-        .retry(RetryConfig::new().with_resign_on_expired_signature(false))
-        .build()
-        .unwrap();
+    let skewed = ess_api::Client::new(
+        emulator
+            .config()
+            .with_clock(FixedClock::new(emulator.now() - 3_600))
+            .with_retry(RetryConfig::new().with_resign_on_expired_signature(false)),
+    )
+    .unwrap();
     errors.push(
         request(&skewed, defaults::B2C_TEMPLATE_ID, MOBILE)
             .send()
@@ -469,12 +473,13 @@ async fn tracing_output_of_calls_that_succeed_and_fail() {
             .unwrap_err(),
     );
     // Nobody listening.
-    let nowhere = Client::builder()
-        .credentials(temporary())
-        .endpoint("http://127.0.0.1:9")
-        .retry(retry)
-        .build()
-        .unwrap();
+    let nowhere = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_credentials(temporary())
+            .with_endpoint("http://127.0.0.1:9")
+            .with_retry(retry),
+    )
+    .unwrap();
     errors.push(
         request(&nowhere, defaults::B2C_TEMPLATE_ID, MOBILE)
             .send()

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ess_api::client::signing::{Authorization, CONTENT_TYPE};
 use ess_api::client::RetryConfig;
-use ess_api::error_meta::fallback_retry_class;
-use ess_api::validate::{Path, Report, Rule};
-use ess_api::{Action, ClientBuilder, Credentials, ErrorMeta, RetryClass, ServiceError, Validate};
+use ess_api::{Action, Config, Credentials, ErrorMeta, RetryClass, ServiceError, Validate};
+use ess_runtime::error_meta::fallback_retry_class;
+use ess_runtime::validate::{Path, Report, Rule};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -320,16 +320,16 @@ impl TestServer {
         self.state.received.lock().unwrap().clone()
     }
 
-    /// A client builder pointed at this server with test credentials, no
-    /// proxy, short timeouts and fast retries.
-    pub fn client(&self) -> ClientBuilder {
-        ess_api::Client::builder()
-            .endpoint(self.endpoint())
-            .credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
-            .env_proxy(false)
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
-            .retry(fast_retries())
+    /// A client configuration pointed at this server with test
+    /// credentials, no proxy, short timeouts and fast retries.
+    pub fn config(&self) -> Config {
+        Config::default()
+            .with_endpoint(self.endpoint())
+            .with_credentials(Credentials::new(SECRET_ID, SECRET_KEY).unwrap())
+            .with_env_proxy(false)
+            .with_connect_timeout(Duration::from_secs(2))
+            .with_timeout(Duration::from_secs(5))
+            .with_retry(fast_retries())
     }
 }
 

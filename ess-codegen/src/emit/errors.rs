@@ -35,6 +35,7 @@ pub(super) fn error_enum(model: &Model, name: &Ident, doc: &str, codes: &[ErrorI
     quote! {
         #doc
         #[derive(Debug, ::ess_api::EssError)]
+        #[ess(catalogue = "crate::service::retry_class")]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
@@ -77,7 +78,7 @@ pub(super) fn action_errors(model: &Model, a: &Action) -> TokenStream {
 
                 impl ::core::convert::From<crate::SdkError<#error>> for crate::Error {
                     fn from(e: crate::SdkError<#error>) -> Self {
-                        e.map_service(::core::convert::Into::into)
+                        crate::Error::from(e.map_service(crate::EssError::from))
                     }
                 }
             }

@@ -78,6 +78,14 @@ pub(super) fn service(model: &Model) -> TokenStream {
             /// Every action this SDK knows, by wire name.
             pub const ACTIONS: &[&str] = &[#(#actions),*];
 
+            /// The tables above, as the runtime's client takes them.
+            #[doc(hidden)]
+            pub static INFO: ::ess_api::__private::ServiceInfo = ::ess_api::__private::ServiceInfo {
+                test_endpoint: TEST_ENDPOINT,
+                action_hosts: ACTION_HOSTS,
+                actions: ACTIONS,
+            };
+
             /// Every error code of the catalogue, as a constant: code
             /// that answers or matches codes names them here instead of
             /// spelling them.

@@ -19,7 +19,8 @@ mod qr_code;
 use ess_api::service::codes;
 use std::collections::HashMap;
 
-use ess_api::validate::{Rule, Violation};
+use ess_api::validate::Rule;
+use ess_api::Violation;
 use ess_api::{Action, ServiceError};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

@@ -34,12 +34,13 @@ pub async fn emulator() -> Emulator {
 
 /// A client for `emulator` that makes exactly one attempt per call.
 pub fn client(emulator: &Emulator) -> Client {
-    emulator
-        .client()
-        .retry(RetryConfig::disabled())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client builds")
+    ess_api::Client::new(
+        emulator
+            .config()
+            .with_retry(RetryConfig::disabled())
+            .with_timeout(Duration::from_secs(10)),
+    )
+    .expect("client builds")
 }
 
 pub fn operator(id: &str) -> UserInfo {

@@ -17,6 +17,8 @@ pub struct Checked {
     pub modeled: Vec<Modeled>,
     /// The catch-all variant.
     pub unhandled: Ident,
+    /// The function that classifies codes without a variant, if given.
+    pub catalogue: Option<syn::Path>,
 }
 
 /// A variant with a code of its own.
@@ -173,6 +175,7 @@ pub fn check(item: &ErrorEnum, diag: &mut Diagnostics) -> Option<Checked> {
         ident: item.ident.clone(),
         modeled,
         unhandled,
+        catalogue: item.catalogue.clone(),
     })
 }
 

@@ -44,6 +44,17 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         quote!(#p::RetryClass::#class)
     });
     let unhandled_ident = &item.unhandled;
+    // A code without a variant: the catalogue's class when the enum names
+    // one and it knows the code, otherwise the class of the code's family.
+    let fallback = match &item.catalogue {
+        Some(catalogue) => quote! {
+            match #catalogue(&meta.code) {
+                ::core::option::Option::Some(class) => class,
+                ::core::option::Option::None => #p::fallback_retry_class(&meta.code),
+            }
+        },
+        None => quote!(#p::fallback_retry_class(&meta.code)),
+    };
 
     let helpers = item.modeled.iter().map(|m| {
         let variant = &m.ident;
@@ -101,7 +112,7 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
             fn retry_class(&self) -> #p::RetryClass {
                 match self {
                     #(Self::#modeled_idents(_) => #classes,)*
-                    #unhandled => #p::fallback_retry_class(&meta.code),
+                    #unhandled => #fallback,
                 }
             }
 

@@ -1,6 +1,6 @@
 //! Code generation from checked models.
 //!
-//! Emitted code names everything by absolute path (`::ess_api::__private`,
+//! Emitted code names everything by absolute path (`::ess_runtime::__private`,
 //! `::core`, `::std`) so it does not depend on what the user imported, and
 //! calls the runtime helpers instead of inlining checks.
 
@@ -16,7 +16,7 @@ fn at(at: Span) -> Span {
     Span::call_site().located_at(at)
 }
 
-/// `::ess_api::__private`.
+/// `::ess_runtime::__private`.
 fn private() -> TokenStream {
-    quote!(::ess_api::__private)
+    quote!(::ess_runtime::__private)
 }

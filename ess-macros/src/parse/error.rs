@@ -12,6 +12,8 @@ pub struct ErrorEnum {
     pub ident: Ident,
     /// The variants, in declaration order.
     pub variants: Vec<Variant>,
+    /// `#[ess(catalogue = "path")]` on the enum.
+    pub catalogue: Option<syn::Path>,
 }
 
 /// One variant and what its attributes say.
@@ -75,11 +77,13 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<ErrorEnum> {
             "`EssError` does not support generic parameters",
         ));
     }
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident(names::ESS)) {
-        diag.push(syn::Error::new_spanned(
-            attr,
-            "`#[ess(...)]` goes on the variants of an `EssError` enum, not on the enum",
-        ));
+    let mut catalogue = None;
+    for entry in entries(&input.attrs, names::ERROR_ENUM_KEYS, diag).list {
+        // `entries` yields only `catalogue` here.
+        let path = entry
+            .string("\"crate::service::retry_class\"")
+            .and_then(|lit| lit.parse::<syn::Path>());
+        catalogue = diag.take(path);
     }
     let data = data?;
     if generic {
@@ -119,6 +123,7 @@ pub fn parse(input: &DeriveInput, diag: &mut Diagnostics) -> Option<ErrorEnum> {
     Some(ErrorEnum {
         ident: input.ident.clone(),
         variants,
+        catalogue,
     })
 }
 

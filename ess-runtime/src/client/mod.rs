@@ -1,0 +1,1111 @@
+//! The asynchronous ESS client.
+//!
+//! ```no_run
+//! # async fn demo<A: ess_api::Action>(input: A) -> Result<(), Box<dyn std::error::Error>> {
+//! use ess_api::{Client, Credentials};
+//!
+//! let client = Client::builder()
+//!     .credentials(Credentials::new("AKID...", "secret key")?)
+//!     .region("ap-guangzhou")
+//!     .build()?;
+//! let output = client.send(input).await?;
+//! # let _ = output;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What a call does
+//!
+//! [`Client::send`] validates the input ([`Validate`](crate::Validate));
+//! an invalid input fails with [`SdkError::Construction`] before any I/O.
+//! It then serializes the input once and, for each attempt: asks the
+//! credentials provider for credentials, waits for the optional rate
+//! limiter ([`rate_limit`]), signs with TC3-HMAC-SHA256 ([`signing`]) and
+//! sends a `POST /` with
+//! `Content-Type: application/json; charset=utf-8`, `Host`, `X-TC-Action`,
+//! `X-TC-Timestamp`, `X-TC-Version: 2020-11-11`, `X-TC-RequestClient`,
+//! `Authorization`, and when configured `X-TC-Region`, `X-TC-Language` and
+//! (temporary credentials) `X-TC-Token`. The answer's `Response` member is
+//! decoded into the action's output or its typed error. Failed attempts are
+//! retried as described on [`RetryConfig`].
+//!
+//! # Outcomes
+//!
+//! * `{"Response": {...}}` with a 2xx status: the action's output.
+//! * `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`, whatever
+//!   the status: [`SdkError::Service`] with the action's typed error.
+//! * Anything else (another status, an empty, truncated, oversized or
+//!   non-JSON body, JSON of another shape): [`SdkError::Response`] with the
+//!   status and an excerpt of the body.
+//! * No answer: [`SdkError::Dispatch`] or [`SdkError::Timeout`], which tell
+//!   whether the request may have reached the service.
+//!
+//! [`Client::prepare`] builds and signs a request without sending it.
+//!
+//! # Environment
+//!
+//! | variable | used by |
+//! | --- | --- |
+//! | `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` | the default credentials chain |
+//! | `TENCENTCLOUD_CREDENTIALS_FILE` | the profile file's location (default `~/.tencentcloud/credentials`) |
+//! | `TENCENTCLOUD_REGION` | [`Config::from_env`], [`Client::from_env`] |
+//! | `TENCENTCLOUD_ESS_ENDPOINT` | every client built without an explicit endpoint |
+//! | `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` | the HTTP layer, unless [`Config::with_env_proxy`] is off |
+//!
+//! `TENCENTCLOUD_ESS_ENDPOINT=http://127.0.0.1:8080` points every client of
+//! a process at a local server, for example a test double that checks
+//! signatures with [`signing::Authorization::verify`]. Loopback endpoints
+//! never go through a proxy; for other local addresses add them to
+//! `NO_PROXY`.
+//!
+//! # Tracing
+//!
+//! Each call runs in an `ess.call` span (INFO) with the fields `action`,
+//! `attempts`, `request_id` (of the last answer) and `latency_ms`, filled
+//! in when the call ends. Each attempt runs in an `ess.attempt` span
+//! (DEBUG, field `attempt`) whose events give the HTTP status, elapsed time,
+//! request id and error; retries and the outcome are DEBUG events. Secrets
+//! and request bodies are never recorded; the error of an unusable response
+//! includes an excerpt of its body (at most 256 bytes).
+
+mod clock;
+mod config;
+mod credentials;
+mod decode;
+mod error;
+mod rate_limit;
+mod retry;
+mod transport;
+
+/// TC3-HMAC-SHA256 signing and verification (the `ess-sign` crate).
+pub use ess_sign as signing;
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use tracing::field::Empty;
+use tracing::Instrument;
+
+pub use self::clock::{Clock, FixedClock, SkewedClock, SystemClock};
+pub use self::config::{
+    Config, Environment, Language, UnknownEnvironment, UnknownLanguage, API_VERSION,
+    DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, ENV_ENDPOINT, ENV_ENVIRONMENT, ENV_REGION,
+    SERVICE,
+};
+pub use self::credentials::{
+    provide_credentials_fn, CachingCredentialsProvider, CredentialField, Credentials,
+    CredentialsError, CredentialsFuture, DefaultCredentialsChain, EnvCredentialsProvider,
+    KeyProblem, ProfileCredentialsProvider, ProvideCredentials, ProvideCredentialsFn,
+    ENV_CREDENTIALS_FILE, ENV_SECRET_ID, ENV_SECRET_KEY, ENV_SESSION_TOKEN,
+};
+pub use self::error::{
+    BuildError, ConstructionError, DispatchError, ResponseError, ResponseErrorKind, SdkError,
+    SerializationError, TimeoutError, TimeoutPhase, MAX_EXCERPT_BYTES,
+};
+pub use self::rate_limit::{RateLimitError, RateLimitErrorKind, RateLimiting};
+#[cfg(feature = "redis")]
+pub use self::rate_limit::{
+    RedisFallback, RedisRateLimit, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_RECHECK_INTERVAL,
+    DEFAULT_REDIS_TIMEOUT,
+};
+pub use self::retry::RetryConfig;
+
+use self::decode::{DecodeFailure, Decoded};
+use self::rate_limit::RateLimiter;
+use self::retry::Retry;
+use self::transport::{RawResponse, Transport, TransportFailure};
+use crate::action::Action;
+use crate::error_meta::ServiceError;
+use ess_sign::{RequestSigner, CONTENT_TYPE as JSON_CONTENT_TYPE};
+
+/// The `X-TC-RequestClient` value, before any application tag.
+pub const REQUEST_CLIENT: &str = concat!("SDK_RUST_ESS_", env!("CARGO_PKG_VERSION"));
+
+static X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+static X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+static X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
+static X_TC_REGION: HeaderName = HeaderName::from_static("x-tc-region");
+static X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+static X_TC_LANGUAGE: HeaderName = HeaderName::from_static("x-tc-language");
+static X_TC_REQUEST_CLIENT: HeaderName = HeaderName::from_static("x-tc-requestclient");
+
+/// The runtime's ESS client: sends any [`Action`]. `ess_api::Client` wraps
+/// it with a method per action.
+///
+/// Cheap to clone: clones share the connection pool, the credentials
+/// provider, the signing-key cache, the rate limiter and the learned clock
+/// correction. `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    transport: Transport,
+    routes: Routes,
+    credentials: Arc<dyn ProvideCredentials>,
+    clock: Arc<dyn Clock>,
+    /// Seconds added to the clock, learned from the service's `Date` header
+    /// when it reported an expired signature.
+    clock_correction: AtomicI64,
+    limiter: Option<RateLimiter>,
+    /// The headers that are the same for every request.
+    base_headers: HeaderMap,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .field("host", &self.inner.routes.main.signer.host())
+            .field(
+                "clock_correction_secs",
+                &self.inner.clock_correction.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the client knows of the service beyond each action, generated from
+/// the spec (`ess_api::service::INFO`).
+#[derive(Debug)]
+pub struct ServiceInfo {
+    /// The main host of the integration-test environment.
+    pub test_endpoint: &'static str,
+    /// `(production host, test host)` of each action served at a host of
+    /// its own.
+    pub action_hosts: &'static [(&'static str, &'static str)],
+    /// The wire name of every action, sorted.
+    pub actions: &'static [&'static str],
+}
+
+impl Client {
+    /// The settings in force (with the endpoint resolved).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The endpoint requests are sent to (actions served at a host of their
+    /// own go there instead: see [`Client::endpoint_for`]).
+    pub fn endpoint(&self) -> &str {
+        self.inner.routes.main.url.as_str()
+    }
+
+    /// The endpoint requests of action `A` are sent to: the action's own
+    /// host in the configured [`Environment`] (`UploadFiles` is served at
+    /// `file.ess.tencent.cn`), the environment's main host otherwise, or
+    /// the configured endpoint for every action when one is set.
+    pub fn endpoint_for<A: Action>(&self) -> &str {
+        self.route::<A>().url.as_str()
+    }
+
+    /// Where requests of `A` go, and the signer for that host.
+    fn route<A: Action>(&self) -> &Route {
+        self.inner.routes.get(A::HOST, A::TEST_HOST)
+    }
+
+    /// Validates `input`, then sends it: see the [module documentation](self).
+    pub async fn send<A: Action>(&self, input: A) -> Result<A::Output, SdkError<A::Error>> {
+        if let Err(errors) = input.validate() {
+            tracing::debug!(
+                action = A::NAME,
+                violations = errors.violations().len(),
+                "request refused by validation"
+            );
+            return Err(errors.into());
+        }
+        self.send_unvalidated(input).await
+    }
+
+    /// Sends `input` without validating it first.
+    pub async fn send_unvalidated<A: Action>(
+        &self,
+        input: A,
+    ) -> Result<A::Output, SdkError<A::Error>> {
+        let span = tracing::info_span!(
+            "ess.call",
+            action = A::NAME,
+            attempts = Empty,
+            request_id = Empty,
+            latency_ms = Empty,
+        );
+        let started = Instant::now();
+        let mut stats = CallStats::default();
+        let deadline = self.inner.config.operation_timeout;
+        let result = match tokio::time::timeout(
+            deadline,
+            self.execute(&input, &mut stats).instrument(span.clone()),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(SdkError::Timeout(TimeoutError::new(
+                TimeoutPhase::Operation,
+                deadline,
+                None,
+            ))),
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("attempts", stats.attempts);
+        if let Some(id) = &stats.request_id {
+            span.record("request_id", id.as_str());
+        }
+        span.record("latency_ms", latency_ms);
+        match &result {
+            Ok(_) => tracing::debug!(parent: &span, "call succeeded"),
+            Err(e) => tracing::debug!(parent: &span, error = %e, "call failed"),
+        }
+        result
+    }
+
+    fn now(&self) -> u64 {
+        let correction = self.inner.clock_correction.load(Ordering::Relaxed);
+        self.inner
+            .clock
+            .now_unix()
+            .saturating_add_signed(correction)
+    }
+
+    async fn execute<A: Action>(
+        &self,
+        input: &A,
+        stats: &mut CallStats,
+    ) -> Result<A::Output, SdkError<A::Error>> {
+        let inner = &*self.inner;
+        let route = self.route::<A>();
+        let prepared = self.prepare_body(route, input)?;
+        let retry = inner.config.retry;
+        let (mut retries, mut resigned) = (0u32, false);
+        loop {
+            stats.attempts += 1;
+            let attempt = stats.attempts;
+            let outcome = self
+                .attempt::<A>(route, &prepared)
+                .instrument(tracing::debug_span!("ess.attempt", attempt))
+                .await;
+            let (error, server_time) = match outcome {
+                Ok((output, request_id)) => {
+                    stats.request_id = request_id;
+                    return Ok(output);
+                }
+                Err(failure) => failure,
+            };
+            stats.request_id = error.request_id().map(str::to_owned);
+            let kind = error.retry();
+            if kind == Retry::Resign && retry.resign_on_expired_signature() && !resigned {
+                resigned = true;
+                match server_time {
+                    Some(server) => {
+                        let offset = i64::try_from(server).unwrap_or(i64::MAX)
+                            - i64::try_from(inner.clock.now_unix()).unwrap_or(i64::MAX);
+                        inner.clock_correction.store(offset, Ordering::Relaxed);
+                        tracing::debug!(
+                            attempt,
+                            clock_correction_secs = offset,
+                            "signature expired; clock corrected from the service's Date header; signing again"
+                        );
+                    }
+                    None => tracing::debug!(attempt, "signature expired; signing again"),
+                }
+                continue;
+            }
+            let may_retry = match kind {
+                Retry::Throttled | Retry::NotSent => true,
+                Retry::Ambiguous => A::IDEMPOTENT,
+                Retry::Never | Retry::Resign => false,
+            };
+            if !may_retry || retries + 1 >= retry.max_attempts() {
+                return Err(error);
+            }
+            retries += 1;
+            let delay = retry.backoff(retries);
+            tracing::debug!(
+                attempt,
+                retry = retries,
+                delay_ms = delay.as_millis() as u64,
+                reason = ?kind,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt: wait for the limiter, get credentials, sign, send, decode.
+    /// A failure comes with the service's clock when the answer had a `Date`.
+    async fn attempt<A: Action>(
+        &self,
+        route: &Route,
+        prepared: &Prepared,
+    ) -> Result<Success<A>, Failure<A>> {
+        let inner = &*self.inner;
+        let credentials = inner
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| (SdkError::from(e), None))?;
+        // Held until the attempt ends (the answer is read or the attempt
+        // failed). A shared limiter counts per organization: the SecretId's.
+        let _slot = match &inner.limiter {
+            Some(limiter) => limiter
+                .acquire(A::NAME, A::RATE_LIMIT, credentials.secret_id())
+                .await
+                .map_err(|e| (SdkError::from(ConstructionError::RateLimit(e)), None))?,
+            None => None,
+        };
+        let headers = self
+            .sign(route, prepared, &credentials, self.now())
+            .map_err(|e| (e, None))?;
+        let sent = Instant::now();
+        let raw = match inner
+            .transport
+            .send(&route.url, headers, prepared.body.clone())
+            .await
+        {
+            Ok(raw) => raw,
+            Err(failure) => {
+                let e = match failure {
+                    TransportFailure::Dispatch(e) => SdkError::Dispatch(e),
+                    TransportFailure::Timeout(e) => SdkError::Timeout(e),
+                    TransportFailure::Response(e) => SdkError::Response(e),
+                };
+                tracing::debug!(
+                    elapsed_ms = sent.elapsed().as_millis() as u64,
+                    may_have_been_sent = e.may_have_been_sent(),
+                    error = %e,
+                    "attempt failed"
+                );
+                return Err((e, None));
+            }
+        };
+        let elapsed_ms = sent.elapsed().as_millis() as u64;
+        match interpret::<A>(&raw) {
+            Ok((output, request_id)) => {
+                tracing::debug!(
+                    status = raw.status,
+                    elapsed_ms,
+                    request_id = request_id.as_deref(),
+                    "attempt succeeded"
+                );
+                Ok((output, request_id))
+            }
+            Err(e) => {
+                tracing::debug!(
+                    status = raw.status,
+                    elapsed_ms,
+                    request_id = e.request_id(),
+                    error = %e,
+                    "attempt failed"
+                );
+                Err((e, raw.server_time))
+            }
+        }
+    }
+
+    /// Validates, serializes and signs `input` with the current
+    /// credentials and time, without sending it: the request `send` would
+    /// make for its first attempt. Useful to inspect a request or to send it
+    /// through another HTTP stack.
+    pub async fn prepare<A: Action>(
+        &self,
+        input: &A,
+    ) -> Result<PreparedRequest, SdkError<A::Error>> {
+        input.validate()?;
+        let route = self.route::<A>();
+        let prepared = self.prepare_body(route, input)?;
+        let credentials = self.inner.credentials.provide_credentials().await?;
+        let headers = self.sign(route, &prepared, &credentials, self.now())?;
+        Ok(PreparedRequest {
+            url: route.url.as_str().to_owned(),
+            host: route.signer.host().to_owned(),
+            headers,
+            body: prepared.body,
+        })
+    }
+
+    /// Serializes the input once for all attempts, with its canonical hash.
+    fn prepare_body<A: Action>(
+        &self,
+        route: &Route,
+        input: &A,
+    ) -> Result<Prepared, ConstructionError> {
+        let action = action_header(A::NAME)?;
+        let body = Bytes::from(
+            serde_json::to_vec(input)
+                .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
+        );
+        Ok(Prepared {
+            action,
+            canonical_hash: route.signer.canonical_hash(&body),
+            body,
+        })
+    }
+
+    /// The headers of one attempt, signed at `timestamp`.
+    fn sign<E>(
+        &self,
+        route: &Route,
+        prepared: &Prepared,
+        credentials: &Credentials,
+        timestamp: u64,
+    ) -> Result<HeaderMap, SdkError<E>> {
+        let authorization = route.signer.authorization(
+            credentials.secret_id(),
+            credentials.secret_key(),
+            timestamp,
+            &prepared.canonical_hash,
+        );
+        self.headers(&prepared.action, timestamp, credentials, authorization)
+    }
+
+    fn headers<E>(
+        &self,
+        action: &HeaderValue,
+        timestamp: u64,
+        credentials: &Credentials,
+        authorization: String,
+    ) -> Result<HeaderMap, SdkError<E>> {
+        let mut headers = self.inner.base_headers.clone();
+        headers.insert(X_TC_ACTION.clone(), action.clone());
+        headers.insert(X_TC_TIMESTAMP.clone(), HeaderValue::from(timestamp));
+        if let Some(token) = credentials.token() {
+            // Checked to be visible ASCII when the credentials were made.
+            let mut value = HeaderValue::from_str(token).map_err(|_| {
+                SdkError::from(CredentialsError::InvalidKey {
+                    field: CredentialField::Token,
+                    problem: KeyProblem::InvalidCharacter,
+                    origin: "the credentials provider".to_owned(),
+                })
+            })?;
+            value.set_sensitive(true);
+            headers.insert(X_TC_TOKEN.clone(), value);
+        }
+        let mut value =
+            HeaderValue::from_maybe_shared(Bytes::from(authorization)).map_err(|_| {
+                SdkError::from(CredentialsError::InvalidKey {
+                    field: CredentialField::SecretId,
+                    problem: KeyProblem::InvalidCharacter,
+                    origin: "the credentials provider".to_owned(),
+                })
+            })?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+        Ok(headers)
+    }
+}
+
+/// A signed request that has not been sent; see [`Client::prepare`].
+///
+/// `Debug` shows the headers with `Authorization` and `X-TC-Token` redacted.
+pub struct PreparedRequest {
+    url: String,
+    host: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl PreparedRequest {
+    /// The HTTP method: always `POST`.
+    pub fn method(&self) -> &'static str {
+        "POST"
+    }
+
+    /// The URL to send it to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The headers, names in lower case, `host` first. The `host` value is
+    /// the one that was signed; HTTP stacks derive the same from the URL.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        std::iter::once(("host", self.host.as_str())).chain(
+            self.headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+        )
+    }
+
+    /// One header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        if name.eq_ignore_ascii_case("host") {
+            return Some(&self.host);
+        }
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'a>(&'a PreparedRequest);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.headers().map(|(name, value)| {
+                        let shown = match name {
+                            "authorization" | "x-tc-token" => "** redacted **",
+                            _ => value,
+                        };
+                        (name, shown)
+                    }))
+                    .finish()
+            }
+        }
+        f.debug_struct("PreparedRequest")
+            .field("url", &self.url)
+            .field("headers", &Headers(self))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// An output and the request id that came with it.
+type Success<A> = (<A as Action>::Output, Option<String>);
+
+/// A failed attempt and the service's clock, when its answer had a `Date`.
+type Failure<A> = (SdkError<<A as Action>::Error>, Option<u64>);
+
+/// What every attempt of a call shares.
+struct Prepared {
+    action: HeaderValue,
+    body: Bytes,
+    canonical_hash: ess_sign::HexDigest,
+}
+
+/// What a call's span reports when it ends.
+#[derive(Default)]
+struct CallStats {
+    attempts: u32,
+    request_id: Option<String>,
+}
+
+fn action_header(name: &'static str) -> Result<HeaderValue, ConstructionError> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConstructionError::InvalidActionName(name));
+    }
+    Ok(HeaderValue::from_static(name))
+}
+
+/// The decoding a call applies to an answer read whole (`status`, `body`),
+/// for benchmarks and tests of the decode path. Not public API.
+#[doc(hidden)]
+pub fn __decode_response<A: Action>(
+    status: u16,
+    body: Bytes,
+) -> Result<Success<A>, SdkError<A::Error>> {
+    interpret::<A>(&RawResponse {
+        status,
+        server_time: None,
+        body,
+    })
+}
+
+/// Turns a response read whole into the output, a service error or a
+/// response error.
+fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Error>> {
+    let status = raw.status;
+    let body = &raw.body[..];
+    if !(200..300).contains(&status) {
+        // Some gateways answer errors with a non-2xx status and the usual
+        // envelope: keep the typed error when there is one.
+        let probe = decode::probe(body).ok();
+        let request_id = probe.as_ref().and_then(|p| p.request_id.clone());
+        if let Some(meta) = probe.and_then(|p| p.error) {
+            return Err(SdkError::Service(A::Error::from_meta(meta)));
+        }
+        return Err(SdkError::Response(
+            ResponseError::new(status, ResponseErrorKind::Status, body).with_request_id(request_id),
+        ));
+    }
+    match decode::decode::<A::Output>(body) {
+        Ok(Decoded::Output { value, request_id }) => Ok((value, request_id)),
+        Ok(Decoded::Service(meta)) => Err(SdkError::Service(A::Error::from_meta(meta))),
+        Err(failure) => Err(SdkError::Response(match failure {
+            DecodeFailure::Empty => ResponseError::new(status, ResponseErrorKind::Empty, body),
+            DecodeFailure::NotJson(e) => {
+                ResponseError::new(status, ResponseErrorKind::NotJson, body).with_source(e)
+            }
+            DecodeFailure::Truncated(e) => {
+                ResponseError::new(status, ResponseErrorKind::Truncated, body).with_source(e)
+            }
+            DecodeFailure::Unexpected { request_id, error } => {
+                let e = ResponseError::new(status, ResponseErrorKind::Unexpected, body)
+                    .with_request_id(request_id);
+                match error {
+                    Some(source) => e.with_source(source),
+                    None => e,
+                }
+            }
+        })),
+    }
+}
+
+impl Client {
+    /// Checks `config` and builds a client for the service described by
+    /// `service` (generated from the spec; `ess_api::Client::new` passes it).
+    pub fn new(config: Config, service: &'static ServiceInfo) -> Result<Client, BuildError> {
+        let mut config = config;
+        let environment = match config.environment {
+            Some(e) => e,
+            None => match config
+                .env
+                .get(ENV_ENVIRONMENT)
+                .filter(|e| !e.trim().is_empty())
+            {
+                Some(value) => value.trim().parse().map_err(|_| {
+                    invalid(
+                        "environment",
+                        "TENCENTCLOUD_ESS_ENVIRONMENT must be `production` or `test`",
+                    )
+                })?,
+                None => Environment::Production,
+            },
+        };
+        config.environment = Some(environment);
+        let fixed = config.endpoint.clone().or_else(|| {
+            config
+                .env
+                .get(ENV_ENDPOINT)
+                .filter(|e| !e.trim().is_empty())
+        });
+        let endpoint = fixed.clone().unwrap_or_else(|| match environment {
+            Environment::Production => DEFAULT_ENDPOINT.to_owned(),
+            Environment::Test => format!("https://{}", service.test_endpoint),
+        });
+        let main = Route::new(&endpoint)?;
+        config.endpoint = Some(main.url.as_str().to_owned());
+        let routes = Routes::new(main, fixed.is_none(), environment, service)?;
+        let url = routes.main.url.clone();
+
+        if config.connect_timeout.is_zero() {
+            return Err(invalid("connect_timeout", "must be longer than zero"));
+        }
+        if config.timeout.is_zero() {
+            return Err(invalid("timeout", "must be longer than zero"));
+        }
+        if config.operation_timeout.is_zero() {
+            return Err(invalid("operation_timeout", "must be longer than zero"));
+        }
+        if config.max_response_bytes == 0 {
+            return Err(invalid("max_response_bytes", "must be at least 1"));
+        }
+
+        let mut base_headers = HeaderMap::with_capacity(12);
+        base_headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        base_headers.insert(X_TC_VERSION.clone(), HeaderValue::from_static(API_VERSION));
+        if let Some(region) = &config.region {
+            if region.is_empty()
+                || !region
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(invalid(
+                    "region",
+                    "must be non-empty ASCII letters, digits, '-' or '_'",
+                ));
+            }
+            base_headers.insert(X_TC_REGION.clone(), header_value(region, "region")?);
+        }
+        if let Some(language) = config.language {
+            base_headers.insert(
+                X_TC_LANGUAGE.clone(),
+                HeaderValue::from_static(language.as_str()),
+            );
+        }
+        let request_client = match &config.request_client {
+            Some(tag) => {
+                let tag_ok = !tag.trim().is_empty()
+                    && tag.len() <= 128
+                    && tag.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+                if !tag_ok {
+                    return Err(invalid(
+                        "request_client",
+                        "must be 1 to 128 bytes of visible ASCII or spaces",
+                    ));
+                }
+                format!("{REQUEST_CLIENT}; {}", tag.trim())
+            }
+            None => REQUEST_CLIENT.to_owned(),
+        };
+        base_headers.insert(
+            X_TC_REQUEST_CLIENT.clone(),
+            header_value(&request_client, "request_client")?,
+        );
+
+        let credentials = match config.credentials.clone() {
+            Some(provider) => provider,
+            None => Arc::new(credentials::DefaultCredentialsChain::new().load()?),
+        };
+        let mut clock = config
+            .clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemClock));
+        if config.clock_skew != 0 {
+            let (base, skew) = (clock, config.clock_skew);
+            clock = Arc::new(move || base.now_unix().saturating_add_signed(skew));
+        }
+        let transport = Transport::new(&config, &url)?;
+        let limiter = RateLimiter::from_config(&config, service)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                routes,
+                config,
+                transport,
+                credentials,
+                clock,
+                clock_correction: AtomicI64::new(0),
+                limiter,
+                base_headers,
+            }),
+        })
+    }
+}
+
+/// Where one host's requests go: the URL and the signer for its `Host`.
+struct Route {
+    url: reqwest::Url,
+    signer: RequestSigner,
+}
+
+impl Route {
+    fn new(endpoint: &str) -> Result<Route, BuildError> {
+        let url = parse_endpoint(endpoint)?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => {
+                return Err(BuildError::InvalidEndpoint {
+                    endpoint: endpoint.to_owned(),
+                    reason: "no host",
+                })
+            }
+        };
+        Ok(Route {
+            signer: RequestSigner::new(SERVICE, &host),
+            url,
+        })
+    }
+}
+
+/// The client's routes: the main one, and one per host that serves
+/// particular actions (unless an endpoint was set, which takes every action).
+struct Routes {
+    main: Route,
+    environment: Environment,
+    /// `(host, route)` for each action host of the environment.
+    by_host: Vec<(&'static str, Route)>,
+}
+
+impl Routes {
+    fn new(
+        main: Route,
+        per_action: bool,
+        environment: Environment,
+        service: &ServiceInfo,
+    ) -> Result<Routes, BuildError> {
+        let mut by_host = Vec::new();
+        if per_action {
+            for &(prod, test) in service.action_hosts {
+                let host = match environment {
+                    Environment::Production => prod,
+                    Environment::Test => test,
+                };
+                if !by_host.iter().any(|(h, _)| *h == host) {
+                    by_host.push((host, Route::new(&format!("https://{host}"))?));
+                }
+            }
+        }
+        Ok(Routes {
+            main,
+            environment,
+            by_host,
+        })
+    }
+
+    /// The route for an action with these hosts (see [`crate::Action::HOST`]).
+    fn get(&self, host: Option<&'static str>, test_host: Option<&'static str>) -> &Route {
+        let wanted = match self.environment {
+            Environment::Production => host,
+            Environment::Test => test_host.or(host),
+        };
+        match wanted {
+            Some(wanted) => self
+                .by_host
+                .iter()
+                .find(|(h, _)| *h == wanted)
+                .map_or(&self.main, |(_, r)| r),
+            None => &self.main,
+        }
+    }
+}
+
+fn invalid(setting: &'static str, reason: &'static str) -> BuildError {
+    BuildError::InvalidSetting { setting, reason }
+}
+
+fn header_value(value: &str, setting: &'static str) -> Result<HeaderValue, BuildError> {
+    HeaderValue::from_str(value).map_err(|_| invalid(setting, "cannot be sent in an HTTP header"))
+}
+
+fn parse_endpoint(endpoint: &str) -> Result<reqwest::Url, BuildError> {
+    let bad = |reason| BuildError::InvalidEndpoint {
+        endpoint: endpoint.to_owned(),
+        reason,
+    };
+    let trimmed = endpoint.trim();
+    let full = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = reqwest::Url::parse(&full).map_err(|_| bad("not a URL"))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("user information is not allowed"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("the endpoint must not have a path, query or fragment"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::credentials::Env;
+    use super::*;
+    use std::time::Duration;
+
+    fn creds() -> Credentials {
+        Credentials::new("AKIDtest", "test-secret-key").unwrap()
+    }
+
+    #[test]
+    fn endpoints() {
+        let ok = |e: &str| parse_endpoint(e).unwrap().to_string();
+        assert_eq!(
+            ok("ess.tencentcloudapi.com"),
+            "https://ess.tencentcloudapi.com/"
+        );
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(
+            ok("https://ess.tencentcloudapi.com/"),
+            "https://ess.tencentcloudapi.com/"
+        );
+        for bad in [
+            "ftp://x",
+            "http://",
+            "https://u:p@h",
+            "https://h/path",
+            "https://h/?q=1",
+            "::",
+        ] {
+            assert!(parse_endpoint(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// A service with one action served at a host of its own.
+    static SERVICE_INFO: ServiceInfo = ServiceInfo {
+        test_endpoint: "ess.test.example",
+        action_hosts: &[("file.example", "file.test.example")],
+        actions: &["Far", "Near"],
+    };
+
+    fn client(config: Config) -> Result<Client, BuildError> {
+        Client::new(config, &SERVICE_INFO)
+    }
+
+    fn base() -> Config {
+        Config::default()
+            .with_credentials(creds())
+            .with_env_for_tests(&[])
+    }
+
+    impl Config {
+        fn with_env_for_tests(mut self, vars: &[(&str, &str)]) -> Config {
+            self.env = Env::from_pairs(vars);
+            self
+        }
+    }
+
+    /// Actions for routing: one on the main host, one on a host of its own.
+    #[derive(Clone, serde::Serialize)]
+    struct Near;
+    #[derive(Clone, serde::Serialize)]
+    struct Far;
+    impl crate::Validate for Near {
+        fn validate_at(&self, _: &crate::validate::Path<'_>, _: &mut crate::validate::Report) {}
+    }
+    impl crate::Validate for Far {
+        fn validate_at(&self, _: &crate::validate::Path<'_>, _: &mut crate::validate::Report) {}
+    }
+    /// The errors of the routing actions: every code is unhandled.
+    #[derive(Debug, crate::EssError)]
+    enum NoCodes {
+        #[ess(unhandled)]
+        Unhandled(crate::ErrorMeta),
+    }
+    impl Action for Near {
+        const NAME: &'static str = "Near";
+        const IDEMPOTENT: bool = true;
+        const RATE_LIMIT: Option<u32> = None;
+        type Output = serde_json::Value;
+        type Error = NoCodes;
+    }
+    impl Action for Far {
+        const NAME: &'static str = "Far";
+        const IDEMPOTENT: bool = true;
+        const RATE_LIMIT: Option<u32> = None;
+        const HOST: Option<&'static str> = Some("file.example");
+        const TEST_HOST: Option<&'static str> = Some("file.test.example");
+        type Output = serde_json::Value;
+        type Error = NoCodes;
+    }
+
+    #[test]
+    fn host_header_follows_the_endpoint() {
+        let host = |endpoint: &str| {
+            let client = client(base().with_endpoint(endpoint)).unwrap();
+            client.inner.routes.main.signer.host().to_owned()
+        };
+        assert_eq!(host("http://127.0.0.1:8080"), "127.0.0.1:8080");
+        assert_eq!(host("https://ESS.example.com:443"), "ess.example.com");
+        assert_eq!(host("http://[::1]:9"), "[::1]:9");
+        assert_eq!(host("http://localhost:80"), "localhost");
+    }
+
+    #[test]
+    fn actions_go_to_their_own_host_in_each_environment() {
+        let with_env = |vars: &[(&str, &str)]| base().with_env_for_tests(vars);
+        // Production by default: Far has a host of its own.
+        let c = client(with_env(&[])).unwrap();
+        assert_eq!(c.endpoint_for::<Far>(), "https://file.example/");
+        assert_eq!(c.endpoint_for::<Near>(), "https://ess.tencentcloudapi.com/");
+        assert_eq!(c.config().environment(), Some(Environment::Production));
+        // The test environment: one option, or one variable.
+        for c in [
+            client(with_env(&[]).with_environment(Environment::Test)).unwrap(),
+            client(with_env(&[(ENV_ENVIRONMENT, "test")])).unwrap(),
+        ] {
+            assert_eq!(c.endpoint_for::<Far>(), "https://file.test.example/");
+            assert_eq!(c.endpoint_for::<Near>(), "https://ess.test.example/");
+            assert_eq!(c.endpoint(), "https://ess.test.example/");
+        }
+        // An endpoint takes every action, whatever the environment.
+        for c in [
+            client(with_env(&[(ENV_ENDPOINT, "http://127.0.0.1:4567")])).unwrap(),
+            client(with_env(&[(ENV_ENVIRONMENT, "test")]).with_endpoint("http://127.0.0.1:4567"))
+                .unwrap(),
+        ] {
+            assert_eq!(c.endpoint_for::<Far>(), "http://127.0.0.1:4567/");
+            assert_eq!(c.endpoint_for::<Near>(), "http://127.0.0.1:4567/");
+        }
+        // A misspelt environment is refused by name, not ignored.
+        let e = client(with_env(&[(ENV_ENVIRONMENT, "staging")])).unwrap_err();
+        assert!(
+            e.to_string().contains("TENCENTCLOUD_ESS_ENVIRONMENT"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn endpoint_from_environment_unless_explicit() {
+        let env = [(ENV_ENDPOINT, "http://127.0.0.1:4567")];
+        let c = client(base().with_env_for_tests(&env)).unwrap();
+        assert_eq!(c.endpoint(), "http://127.0.0.1:4567/");
+        let c = client(
+            base()
+                .with_env_for_tests(&env)
+                .with_endpoint("https://ess.tencentcloudapi.com"),
+        )
+        .unwrap();
+        assert_eq!(c.endpoint(), "https://ess.tencentcloudapi.com/");
+        let c = client(base()).unwrap();
+        assert_eq!(c.endpoint(), "https://ess.tencentcloudapi.com/");
+    }
+
+    #[test]
+    fn rate_limit_overrides_name_an_action_of_the_service() {
+        let limited = |action: &str| {
+            client(
+                base()
+                    .with_rate_limit(true)
+                    .with_action_rate_limit(action, 5),
+            )
+        };
+        assert!(limited("Near").is_ok());
+        let e = limited("Nowhere").unwrap_err();
+        assert!(e.to_string().contains("action_rate_limit"), "{e}");
+    }
+
+    #[test]
+    fn invalid_settings() {
+        let bad = |config: Config| client(config).is_err();
+        assert!(bad(base().with_region("ap guangzhou")));
+        assert!(bad(base().with_region("")));
+        assert!(bad(base().with_request_client("tag\n")));
+        assert!(bad(base().with_request_client("x".repeat(200))));
+        assert!(bad(base().with_timeout(Duration::ZERO)));
+        assert!(bad(base().with_operation_timeout(Duration::ZERO)));
+        assert!(bad(base().with_connect_timeout(Duration::ZERO)));
+        assert!(bad(base().with_max_response_bytes(0)));
+        let c = client(
+            base()
+                .with_region("ap-guangzhou")
+                .with_language(Language::EnUs)
+                .with_request_client("my-app/1.2"),
+        )
+        .unwrap();
+        let h = &c.inner.base_headers;
+        assert_eq!(h["x-tc-region"], "ap-guangzhou");
+        assert_eq!(h["x-tc-language"], "en-US");
+        assert_eq!(h["x-tc-version"], API_VERSION);
+        assert_eq!(h["content-type"], JSON_CONTENT_TYPE);
+        assert_eq!(
+            h["x-tc-requestclient"],
+            format!("SDK_RUST_ESS_{}; my-app/1.2", env!("CARGO_PKG_VERSION")).as_str()
+        );
+    }
+
+    #[test]
+    fn action_names() {
+        assert!(action_header("CreateFlow").is_ok());
+        assert!(action_header("").is_err());
+        assert!(action_header("Create Flow").is_err());
+        assert!(action_header("Créer").is_err());
+    }
+
+    #[test]
+    fn clock_skew_is_applied() {
+        let client = client(
+            base()
+                .with_clock(FixedClock::new(1_000))
+                .with_clock_skew(-30),
+        )
+        .unwrap();
+        assert_eq!(client.now(), 970);
+        client.inner.clock_correction.store(100, Ordering::Relaxed);
+        assert_eq!(client.now(), 1_070);
+    }
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Client>();
+        let client = client(base()).unwrap();
+        let clone = client.clone();
+        assert!(Arc::ptr_eq(&client.inner, &clone.inner));
+    }
+}

@@ -1,0 +1,41 @@
+//! The hand-written runtime of the ESS SDK, apart from the generated
+//! surface: what every action shares.
+//!
+//! - [`validate`]: the rule checks generated validators call, and the
+//!   violations they report;
+//! - [`error_meta`]: a service error's code, message and request id, and
+//!   the [`ServiceError`] trait typed error enums implement;
+//! - [`client`]: the asynchronous client that validates, signs
+//!   (TC3-HMAC-SHA256, from the `ess-sign` crate), sends, retries and
+//!   decodes any [`Action`];
+//! - the derives [`EssModel`] and [`EssError`], which generated code (or a
+//!   hand-written model) uses.
+//!
+//! Applications use the `ess-api` crate, which re-exports what they need
+//! from here next to the generated types; this crate is what the derives'
+//! output and the generated code compile against.
+#![warn(missing_docs)]
+
+extern crate self as ess_runtime;
+
+pub mod action;
+pub mod client;
+#[doc(hidden)]
+pub mod de;
+pub mod error_meta;
+pub mod validate;
+
+pub use action::Action;
+pub use error_meta::{ErrorMeta, RetryClass, ServiceError};
+pub use ess_macros::{EssError, EssModel};
+pub use validate::{Validate, ValidationErrors, Violation};
+
+/// Items used by code that the derives and the generator emit. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::client::{__decode_response as decode_response, ServiceInfo};
+    pub use crate::de;
+    pub use crate::error_meta::{fallback_retry_class, ErrorMeta, RetryClass, ServiceError};
+    pub use crate::validate::{check, Format, Path, Report, Rule, Validate, ValidationErrors};
+    pub use serde;
+}

@@ -1,0 +1,11 @@
+use ess_runtime::{ErrorMeta, EssError};
+
+#[derive(Debug, EssError)]
+pub enum ThingError {
+    #[ess(code = "")]
+    FailedOperation(ErrorMeta),
+    #[ess(unhandled)]
+    Unhandled(ErrorMeta),
+}
+
+fn main() {}

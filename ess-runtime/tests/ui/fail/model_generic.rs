@@ -1,0 +1,8 @@
+use ess_runtime::EssModel;
+
+#[derive(Clone, PartialEq, EssModel)]
+pub struct Input<T> {
+    pub value: T,
+}
+
+fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(required = true)]
-    pub name: Option<String>,
-}
-
-fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(max = 1.5)]
-    pub count: u32,
-}
-
-fn main() {}

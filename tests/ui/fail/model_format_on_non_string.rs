@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(format = "digits")]
-    pub ids: Vec<u64>,
-}
-
-fn main() {}

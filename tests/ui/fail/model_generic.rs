@@ -1,8 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input<T> {
-    pub value: T,
-}
-
-fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(max_items = 10)]
-    pub name: Option<String>,
-}
-
-fn main() {}

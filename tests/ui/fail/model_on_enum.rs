@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub enum Input {
-    A,
-    B,
-}
-
-fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(EssModel)]
-pub union Input {
-    a: u32,
-    b: f32,
-}
-
-fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-#[ess(sensitive)]
-pub struct Input {
-    pub name: String,
-}
-
-fn main() {}

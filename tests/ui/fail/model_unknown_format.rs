@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(format = "hex")]
-    pub digest: String,
-}
-
-fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(maxchars = 64)]
-    pub name: String,
-}
-
-fn main() {}

@@ -1,9 +1,0 @@
-use ess_api::EssModel;
-
-#[derive(Clone, PartialEq, EssModel)]
-pub struct Input {
-    #[ess(max_chars = "64")]
-    pub name: String,
-}
-
-fn main() {}
