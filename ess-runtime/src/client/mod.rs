@@ -1,13 +1,17 @@
 //! The asynchronous ESS client.
 //!
 //! ```no_run
-//! # async fn demo<A: ess_api::Action>(input: A) -> Result<(), Box<dyn std::error::Error>> {
-//! use ess_api::{Client, Credentials};
+//! # async fn demo<A: ess_runtime::Action>(
+//! #     input: A,
+//! #     service: &'static ess_runtime::client::ServiceInfo,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! use ess_runtime::client::{Client, Config, Credentials};
 //!
-//! let client = Client::builder()
-//!     .credentials(Credentials::new("AKID...", "secret key")?)
-//!     .region("ap-guangzhou")
-//!     .build()?;
+//! // `ess_api::Client::new(config)` passes the generated service tables.
+//! let config = Config::default()
+//!     .with_credentials(Credentials::new("AKID...", "secret key")?)
+//!     .with_region("ap-guangzhou");
+//! let client = Client::new(config, service)?;
 //! let output = client.send(input).await?;
 //! # let _ = output;
 //! # Ok(())
@@ -20,7 +24,7 @@
 //! an invalid input fails with [`SdkError::Construction`] before any I/O.
 //! It then serializes the input once and, for each attempt: asks the
 //! credentials provider for credentials, waits for the optional rate
-//! limiter ([`rate_limit`]), signs with TC3-HMAC-SHA256 ([`signing`]) and
+//! limiter ([`RateLimiting`]), signs with TC3-HMAC-SHA256 ([`signing`]) and
 //! sends a `POST /` with
 //! `Content-Type: application/json; charset=utf-8`, `Host`, `X-TC-Action`,
 //! `X-TC-Timestamp`, `X-TC-Version: 2020-11-11`, `X-TC-RequestClient`,
@@ -48,7 +52,7 @@
 //! | --- | --- |
 //! | `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` | the default credentials chain |
 //! | `TENCENTCLOUD_CREDENTIALS_FILE` | the profile file's location (default `~/.tencentcloud/credentials`) |
-//! | `TENCENTCLOUD_REGION` | [`Config::from_env`], [`Client::from_env`] |
+//! | `TENCENTCLOUD_REGION` | [`Config::from_env`], `ess_api::Client::from_env` |
 //! | `TENCENTCLOUD_ESS_ENDPOINT` | every client built without an explicit endpoint |
 //! | `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` | the HTTP layer, unless [`Config::with_env_proxy`] is off |
 //!

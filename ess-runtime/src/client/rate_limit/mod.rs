@@ -1,33 +1,4 @@
-//! Client-side rate limiting per action: in this process, or shared by
-//! every process of a fleet through Redis.
-//!
-//! The service limits each action per organization (300 requests per
-//! second for `CreateMultiFlowSignQRCode`), whichever process sends them.
-//! [`RateLimiting`] chooses how a client keeps under those limits:
-//!
-//! * [`RateLimiting::Off`] (the default): nothing is done; requests over a
-//!   limit are answered `RequestLimitExceeded` and retried as throttled.
-//! * [`RateLimiting::Local`]: one limiter per client (shared by its clones).
-//!   Enough for one process; ten processes of one organization send up to
-//!   ten times the limit.
-//! * `RateLimiting::Redis` (cargo feature `redis`): one limit per
-//!   organization and action, kept in Redis and shared by every process
-//!   pointed at the same Redis, with a documented behaviour when Redis is
-//!   slow or down (`RedisRateLimit`, `RedisFallback`).
-//!
-//! Both limiters count the same way: a request holds a slot from its start
-//! until one second after its attempt ends, and may start only while fewer
-//! than the limit's number of slots are held. The service receives a
-//! request between its start and its end, so whatever the delays on the way
-//! (new connections, a slow network), no one-second interval of the
-//! service's clock, however aligned, sees more requests than the limit:
-//! each request received in such an interval still held its slot when the
-//! last of them to start began. Callers over the limit wait, in order;
-//! nobody fails. There is no burst allowance beyond the limit itself.
-//!
-//! The limits are the documented ones ([`Action::RATE_LIMIT`](crate::Action::RATE_LIMIT));
-//! [`Config::with_action_rate_limit`](super::Config::with_action_rate_limit)
-//! overrides one action's limit, for either limiter.
+//! Client-side rate limiting per action: see [`RateLimiting`].
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -53,8 +24,36 @@ pub use self::shared::{
 /// How long a slot stays held after its request ends.
 const WINDOW: Duration = Duration::from_secs(1);
 
-/// How a client keeps each action under its rate limit; see the
-/// [module documentation](self).
+/// Client-side rate limiting per action: in this process, or shared by
+/// every process of a fleet through Redis.
+///
+/// The service limits each action per organization (300 requests per
+/// second for `CreateMultiFlowSignQRCode`), whichever process sends them.
+/// [`RateLimiting`] chooses how a client keeps under those limits:
+///
+/// * [`RateLimiting::Off`] (the default): nothing is done; requests over a
+///   limit are answered `RequestLimitExceeded` and retried as throttled.
+/// * [`RateLimiting::Local`]: one limiter per client (shared by its clones).
+///   Enough for one process; ten processes of one organization send up to
+///   ten times the limit.
+/// * `RateLimiting::Redis` (cargo feature `redis`): one limit per
+///   organization and action, kept in Redis and shared by every process
+///   pointed at the same Redis, with a documented behaviour when Redis is
+///   slow or down (`RedisRateLimit`, `RedisFallback`).
+///
+/// Both limiters count the same way: a request holds a slot from its start
+/// until one second after its attempt ends, and may start only while fewer
+/// than the limit's number of slots are held. The service receives a
+/// request between its start and its end, so whatever the delays on the way
+/// (new connections, a slow network), no one-second interval of the
+/// service's clock, however aligned, sees more requests than the limit:
+/// each request received in such an interval still held its slot when the
+/// last of them to start began. Callers over the limit wait, in order;
+/// nobody fails. There is no burst allowance beyond the limit itself.
+///
+/// The limits are the documented ones ([`Action::RATE_LIMIT`](crate::Action::RATE_LIMIT));
+/// [`Config::with_action_rate_limit`](crate::client::Config::with_action_rate_limit)
+/// overrides one action's limit, for either limiter.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub enum RateLimiting {
