@@ -423,9 +423,8 @@ async fn the_whole_operation_has_a_deadline() {
     let never = |_| Reply::Delay(Duration::from_secs(30), Box::new(Reply::Ok));
     let server = TestServer::start(never).await;
     let client = ess_api::Client::new(
-        ess_api::Config::default()
-            .with_endpoint(server.endpoint())
-            .with_env_proxy(false)
+        server
+            .config()
             .with_timeout(Duration::from_secs(20))
             .with_retry(fast_retries())
             .with_operation_timeout(Duration::from_millis(400)),
@@ -447,7 +446,7 @@ async fn the_whole_operation_has_a_deadline() {
     assert_eq!(server.received().len(), 1);
 
     // A zero deadline is refused when the client is built.
-    let e = ess_api::Client::new(ess_api::Config::default().with_operation_timeout(Duration::ZERO))
-        .unwrap_err();
+    let e =
+        ess_api::Client::new(server.config().with_operation_timeout(Duration::ZERO)).unwrap_err();
     assert!(e.to_string().contains("operation_timeout"), "{e}");
 }
