@@ -228,3 +228,94 @@ async fn question_mark_works_across_actions() {
     let e = EssError::from_meta(ess_api::ErrorMeta::new("RequestLimitExceeded", "slow down"));
     assert_eq!(e.retry_class(), ess_api::RetryClass::Throttling);
 }
+
+/// Creates a QR code against a server that answers `body`.
+async fn create_answered_with(
+    body: &str,
+) -> Result<String, SdkError<CreateMultiFlowSignQrCodeError>> {
+    let body = body.as_bytes().to_vec();
+    let server = TestServer::start(move |_| Reply::Raw {
+        status: 200,
+        body: body.clone(),
+    })
+    .await;
+    let client = ess_api::Client::new(server.config()).unwrap();
+    let out = bounded(
+        LIMIT,
+        client
+            .create_multi_flow_sign_qr_code()
+            .operator(operator())
+            .flow_name("测试合同")
+            .template_id("yDRS4UUgygqdcj8kUuO4zjEBpTmzsIAR")
+            .send(),
+    )
+    .await?;
+    assert_eq!(out.qr_code.qr_code_id, "yDCHHUUckpbdauq9UEjnoFDCCumAMmv1");
+    Ok(out.request_id)
+}
+
+const QR_CODE: &str = concat!(
+    r#""QrCode":{"QrCodeId":"yDCHHUUckpbdauq9UEjnoFDCCumAMmv1","QrCodeUrl":"https://example.test/qr.png","ExpiredTime":1693814798},"#,
+    r#""SignUrls":{"EffectiveTime":"2022-08-05 15:55:01","HttpSignUrl":"https://example.test/h5","AppSignUrl":"pages/guide"}"#,
+);
+
+#[tokio::test]
+async fn a_request_id_of_any_type_or_none_never_fails_a_success() {
+    for (id, expected) in [
+        (r#""null""#, "null"),
+        ("null", ""),
+        ("12345", "12345"),
+        ("true", "true"),
+        (r#"{"Id":"r-1"}"#, r#"{"Id":"r-1"}"#),
+        (r#"["r-1"]"#, r#"["r-1"]"#),
+    ] {
+        let body = format!(r#"{{"Response":{{{QR_CODE},"RequestId":{id}}}}}"#);
+        let request_id = create_answered_with(&body)
+            .await
+            .unwrap_or_else(|e| panic!("RequestId {id}: {e}"));
+        assert_eq!(request_id, expected, "RequestId {id}");
+    }
+    // No RequestId at all.
+    let body = format!(r#"{{"Response":{{{QR_CODE}}}}}"#);
+    assert_eq!(create_answered_with(&body).await.unwrap(), "");
+}
+
+#[tokio::test]
+async fn a_success_without_a_member_the_service_always_sends_is_a_typed_error() {
+    let cases = [
+        // Nothing at all.
+        (r#"{"Response":{"RequestId":"r-7"}}"#, "QrCode"),
+        (r#"{"Response":{}}"#, "QrCode"),
+        // Every member null.
+        (
+            r#"{"Response":{"QrCode":null,"SignUrls":null,"RequestId":null}}"#,
+            "QrCode",
+        ),
+        // A nested member the service always sends.
+        (
+            r#"{"Response":{"QrCode":{"QrCodeUrl":"https://example.test/qr.png","ExpiredTime":1},"RequestId":"r-7"}}"#,
+            "QrCodeId",
+        ),
+        (
+            r#"{"Response":{"QrCode":{"QrCodeId":null,"QrCodeUrl":"u","ExpiredTime":1},"RequestId":"r-7"}}"#,
+            "QrCodeId",
+        ),
+    ];
+    for (body, member) in cases {
+        let err = create_answered_with(body).await.unwrap_err();
+        let SdkError::Response(e) = &err else {
+            panic!("{body}: expected a response error, got {err:?}");
+        };
+        assert_eq!(
+            e.kind(),
+            ess_api::client::ResponseErrorKind::MissingMember,
+            "{body}"
+        );
+        assert_eq!(e.missing_member(), Some(member), "{body}");
+        assert_eq!(e.body(), body.as_bytes(), "{body}: the raw body is kept");
+        if body.contains("\"r-7\"") {
+            assert_eq!(e.request_id(), Some("r-7"), "{body}");
+        }
+        assert!(!err.is_retryable(false), "{body}: not retried");
+    }
+}

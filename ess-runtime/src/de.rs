@@ -278,6 +278,10 @@ pub trait Structure: Default {
     const FIELDS: &'static [&'static str];
     /// Whether [`unknown`](Structure::unknown) wants the members not listed.
     const KEEPS_UNKNOWN: bool = false;
+    /// The members the service always sends, as a bit per position in
+    /// `FIELDS` (the first 128): decoding fails with `missing field` when
+    /// one of them is absent. (Their `field` refuses `null` itself.)
+    const REQUIRED: u128 = 0;
 
     /// The position of a wire name in `FIELDS`.
     fn index(key: &str) -> Option<usize>;
@@ -330,6 +334,11 @@ impl<'de, T: Structure> Visitor<'de> for StructVisitor<T> {
                 Key::Unknown(name) => out.unknown(name, &mut map)?,
             }
         }
+        let missing = T::REQUIRED & !seen;
+        if missing != 0 {
+            let first = missing.trailing_zeros() as usize;
+            return Err(de::Error::missing_field(T::FIELDS[first]));
+        }
         Ok(out)
     }
 }
@@ -368,6 +377,12 @@ impl<'de, T: Structure> Visitor<'de> for KeySeed<T> {
             Err(_) => Ok(Key::Unknown(String::new())),
         }
     }
+}
+
+/// The value of a member the service always sends: `null` is refused as
+/// `missing field` (a default passed off as data would be worse).
+pub fn present<T, E: de::Error>(value: Option<T>, wire: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(wire))
 }
 
 /// [`DeserializeSeed`](de::DeserializeSeed)s for the member functions

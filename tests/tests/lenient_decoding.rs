@@ -1,5 +1,7 @@
 //! Responses decode where the service's JSON types wobble: integers as
-//! strings and the reverse, nulls, absent members, unknown members.
+//! strings and the reverse, nulls and absent optional members, unknown
+//! members. A member the service documents as always present may not be
+//! absent or null: no value is made up for it.
 
 use ess_api::operation::create_multi_flow_sign_qr_code::CreateMultiFlowSignQrCodeOutput;
 use ess_api::types::{FlowCallbackStatus, FlowStatusChangeData};
@@ -21,18 +23,58 @@ fn integers_as_strings_and_strings_as_numbers() {
     assert_eq!(out.qr_code.qr_code_id, "12345");
 }
 
+/// The members of a complete answer, to vary one at a time.
+fn complete() -> serde_json::Value {
+    json!({
+        "QrCode": {"QrCodeId": "q", "QrCodeUrl": "u", "ExpiredTime": 1},
+        "SignUrls": {"AppSignUrl": "a", "EffectiveTime": "", "HttpSignUrl": "h"},
+        "RequestId": "r"
+    })
+}
+
 #[test]
-fn nulls_absent_and_unknown_members_are_tolerated() {
-    let out = decode(json!({
-        "QrCode": null,
-        "SignUrls": {"AppSignUrl": null, "Brand": "new member"},
-        "RequestId": "r",
-        "AddedLater": {"x": 1}
-    }))
-    .unwrap();
-    assert_eq!(out.qr_code.qr_code_id, "");
-    assert_eq!(out.sign_urls.app_sign_url, "");
+fn nulls_absent_and_unknown_members_are_tolerated_where_optional() {
+    let mut body = complete();
+    // Members the service adds later are skipped or kept; an optional
+    // member may be null or absent.
+    body["AddedLater"] = json!({"x": 1});
+    body["SignUrls"]["Brand"] = json!("new member");
+    let out = decode(body).unwrap();
     assert_eq!(out.request_id, "r");
+    let mut body = complete();
+    body["RequestId"] = json!(null);
+    assert_eq!(decode(body).unwrap().request_id, "");
+}
+
+#[test]
+fn a_member_the_service_always_sends_may_not_be_absent_or_null() {
+    for (path, member) in [
+        (&["QrCode"][..], "QrCode"),
+        (&["SignUrls"][..], "SignUrls"),
+        (&["QrCode", "QrCodeId"][..], "QrCodeId"),
+        (&["SignUrls", "AppSignUrl"][..], "AppSignUrl"),
+    ] {
+        for null in [false, true] {
+            let mut body = complete();
+            let (last, parents) = path.split_last().unwrap();
+            let mut at = &mut body;
+            for p in parents {
+                at = &mut at[*p];
+            }
+            let map = at.as_object_mut().unwrap();
+            if null {
+                map.insert((*last).to_owned(), json!(null));
+            } else {
+                map.remove(*last);
+            }
+            let err = decode(body).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains(&format!("missing field `{member}`")),
+                "{path:?} (null: {null}): {err}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -62,7 +104,7 @@ fn enumerations_keep_unknown_values() {
 #[test]
 fn a_member_listed_twice_is_refused_and_named() {
     let err = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
-        br#"{"RequestId": "a", "QrCode": null, "RequestId": "b"}"#,
+        br#"{"RequestId": "a", "AddedLater": null, "RequestId": "b"}"#,
     )
     .unwrap_err();
     assert!(
@@ -78,10 +120,10 @@ fn a_member_listed_twice_is_refused_and_named() {
         err.to_string().contains("duplicate field `QrCodeId`"),
         "{err}"
     );
-    let out = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
-        br#"{"New": 1, "New": 2, "RequestId": "r"}"#,
-    )
-    .unwrap();
+    let mut body = complete();
+    body["New"] = json!(1);
+    let text = body.to_string().replacen('{', r#"{"New": 2, "#, 1);
+    let out = serde_json::from_str::<CreateMultiFlowSignQrCodeOutput>(&text).unwrap();
     assert_eq!(out.request_id, "r");
 }
 
@@ -89,7 +131,8 @@ fn a_member_listed_twice_is_refused_and_named() {
 fn member_names_are_compared_after_unescaping() {
     // `\u0049` is `I`: the name is RequestId, whatever its spelling in JSON.
     let out = serde_json::from_slice::<CreateMultiFlowSignQrCodeOutput>(
-        br#"{"Request\u0049d": "r", "QrCode": {"QrCode\u0049d": "q"}}"#,
+        br#"{"Request\u0049d": "r", "QrCode": {"QrCode\u0049d": "q", "QrCodeUrl": "u", "ExpiredTime": 1},
+             "SignUrls": {"AppSignUrl": "a", "EffectiveTime": "", "HttpSignUrl": "h"}}"#,
     )
     .unwrap();
     assert_eq!(out.request_id, "r");

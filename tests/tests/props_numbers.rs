@@ -75,9 +75,17 @@ fn any_double_reads_back_as_itself() {
 fn response_floats_survive_a_round_trip() {
     TestRunner::new(config())
         .run(&(doubles(), doubles()), |(x, y)| {
+            // Every member the service always sends, and the two floats.
             let body = json!({"Response": {
                 "VerifyResult": 1,
-                "PdfVerifyResults": [{"ComponentPosX": x, "ComponentPosY": y}],
+                "VerifySerialNo": "s",
+                "PdfVerifyResults": [{
+                    "VerifyResult": 1, "SignPlatform": "p", "SignerName": "n",
+                    "SignTime": 1, "SignAlgorithm": "a", "CertSn": "c",
+                    "CertNotBefore": 1, "CertNotAfter": 2,
+                    "ComponentPosX": x, "ComponentPosY": y,
+                    "ComponentWidth": 1.0, "ComponentHeight": 1.0, "ComponentPage": 1,
+                }],
                 "RequestId": "r",
             }});
             let bytes = Bytes::from(serde_json::to_vec(&body).unwrap());

@@ -25,34 +25,76 @@ fn received_seed(m: &Member) -> Option<&'static str> {
     }
 }
 
+/// The seed that decodes what `seed` decodes but keeps `null` as `None`,
+/// for members that must be present.
+fn optional_seed(seed: &str) -> &'static str {
+    match seed {
+        "List" | "OptList" => "OptList",
+        _ => "Opt",
+    }
+}
+
 /// `Deserialize` for received structure `name`, through `de::Structure`.
 pub(super) fn decode_impl(name: &Ident, item: &Item<'_>) -> TokenStream {
     let mut wires = Vec::new();
     let mut index_arms = Vec::new();
     let mut field_arms = Vec::new();
-    let mut add = |wire: &str, field: Ident, seed: Option<&str>| {
+    // Members the service always sends: a bit per position.
+    let mut required: u128 = 0;
+    let mut add = |wire: &str, field: Ident, seed: Option<&str>, always: bool| {
         let i = Literal::usize_unsuffixed(wires.len());
-        let value = match seed {
-            Some(seed) => {
+        let value = match (seed, always) {
+            // Present and not null, or `missing field`.
+            (Some(seed), true) if seed != "NullDefault" => {
+                let seed = format_ident!("{}", optional_seed(seed));
+                quote!(::ess_api::__private::de::present(
+                    map.next_value_seed(::ess_api::__private::de::#seed::new())?,
+                    #wire,
+                )?)
+            }
+            (_, true) => quote!(::ess_api::__private::de::present(
+                map.next_value::<::core::option::Option<_>>()?,
+                #wire,
+            )?),
+            (Some(seed), false) => {
                 let seed = format_ident!("{}", seed);
                 quote!(map.next_value_seed(::ess_api::__private::de::#seed::new())?)
             }
-            None => quote!(map.next_value()?),
+            (None, false) => quote!(map.next_value()?),
         };
+        if always && wires.len() < 128 {
+            required |= 1 << wires.len();
+        }
         index_arms.push(quote!(#wire => ::core::option::Option::Some(#i),));
         field_arms.push(quote!(#i => { self.#field = #value; }));
         wires.push(wire.to_owned());
     };
     for m in item.members {
-        add(&m.wire, naming::field_ident(&m.field), received_seed(m));
+        // A deprecated member may stop arriving (the service stops filling
+        // it first): its absence is tolerated and leaves the default.
+        let always = is_plain(m, true) && m.deprecated.is_none();
+        add(
+            &m.wire,
+            naming::field_ident(&m.field),
+            received_seed(m),
+            always,
+        );
     }
     if item.request_id {
+        // Any JSON type, or none: a success is never refused for its id.
         add(
             naming::REQUEST_ID_WIRE,
             ident(naming::REQUEST_ID_FIELD),
             Some("Req"),
+            false,
         );
     }
+    let required = if required == 0 {
+        quote!()
+    } else {
+        let bits = Literal::u128_unsuffixed(required);
+        quote!(const REQUIRED: u128 = #bits;)
+    };
     let struct_name = name.to_string();
     let (index_body, field_body) = if wires.is_empty() {
         (
@@ -107,6 +149,7 @@ pub(super) fn decode_impl(name: &Ident, item: &Item<'_>) -> TokenStream {
         impl ::ess_api::__private::de::Structure for #name {
             const NAME: &'static str = #struct_name;
             const FIELDS: &'static [&'static str] = &[#(#wires),*];
+            #required
             fn index(key: &str) -> ::core::option::Option<usize> {
                 #index_body
             }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+use serde::de::value::{BorrowedStrDeserializer, StringDeserializer, UnitDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -116,13 +116,13 @@ pub(crate) fn probe(body: &[u8]) -> Result<Probe, serde_json::Error> {
         #[serde(rename = "Error", default)]
         error: Option<ErrorBody>,
         #[serde(rename = "RequestId", borrow, default)]
-        request_id: Option<Cow<'a, str>>,
+        request_id: RequestIdText<'a>,
     }
     let envelope: Envelope<'_> = serde_json::from_slice(body)?;
     let Some(response) = envelope.response else {
         return Ok(Probe::default());
     };
-    let request_id = response.request_id.map(Cow::into_owned);
+    let request_id = response.request_id.0.map(Cow::into_owned);
     Ok(Probe {
         error: response.error.map(|e| ErrorMeta {
             code: e.code,
@@ -218,7 +218,7 @@ impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ResponseSeed<T> {
         if watch.value_pending {
             // The output type refused a key (unknown or duplicate field).
             if watch.request_id_next {
-                watch.request_id = Some(map.next_value_seed(StrSeed)?);
+                watch.request_id = map.next_value_seed(IdSeed)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -228,7 +228,7 @@ impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ResponseSeed<T> {
                 if key == "Error" && watch.error.is_none() {
                     watch.error = map.next_value::<Option<ErrorBody>>()?;
                 } else if key == "RequestId" && watch.request_id.is_none() {
-                    watch.request_id = Some(map.next_value_seed(StrSeed)?);
+                    watch.request_id = map.next_value_seed(IdSeed)?;
                 } else {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -323,18 +323,21 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Intercept<'_, '_, 'de, A> {
     ) -> Result<V::Value, Self::Error> {
         self.watch.value_pending = false;
         if std::mem::take(&mut self.watch.request_id_next) {
-            let id = match self.inner.next_value_seed(StrSeed) {
+            let id = match self.inner.next_value_seed(IdSeed) {
                 Ok(id) => id,
                 Err(e) => {
                     self.watch.broken = true;
                     return Err(e);
                 }
             };
+            // The output sees the id as text whatever its JSON type, or
+            // `null` when there is none.
             let value = match &id {
-                Cow::Borrowed(s) => seed.deserialize(BorrowedStrDeserializer::new(s)),
-                Cow::Owned(s) => seed.deserialize(StringDeserializer::new(s.clone())),
+                Some(Cow::Borrowed(s)) => seed.deserialize(BorrowedStrDeserializer::new(s)),
+                Some(Cow::Owned(s)) => seed.deserialize(StringDeserializer::new(s.clone())),
+                None => seed.deserialize(UnitDeserializer::new()),
             };
-            self.watch.request_id = Some(id);
+            self.watch.request_id = id;
             return value;
         }
         self.inner.next_value_seed(seed).inspect_err(|_| {
@@ -344,6 +347,89 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Intercept<'_, '_, 'de, A> {
 
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
+    }
+}
+
+/// A request id of any JSON type, as text: a string as it is, a number or
+/// a boolean as written, an object or array as compact JSON; `null` is none.
+/// The id only labels the answer, so an odd type never fails a call.
+struct IdSeed;
+
+impl<'de> DeserializeSeed<'de> for IdSeed {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdSeed {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a request id")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(
+            serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()),
+        )))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+}
+
+/// `RequestId` for [`probe`]: any JSON type, as text.
+#[derive(Default)]
+struct RequestIdText<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RequestIdText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IdSeed.deserialize(d).map(RequestIdText)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+
+use bytes::Bytes;
 use std::time::Duration;
 
 use super::credentials::CredentialsError;
@@ -445,6 +447,10 @@ pub enum ResponseErrorKind {
     /// The body is JSON but not of the expected shape (no `Response`, or a
     /// `Response` that does not match the action's output type).
     Unexpected,
+    /// A success answer without a member the service documents as always
+    /// present (or with it `null`): no output is made up from defaults.
+    /// [`ResponseError::missing_member`] names it.
+    MissingMember,
 }
 
 impl fmt::Display for ResponseErrorKind {
@@ -458,6 +464,9 @@ impl fmt::Display for ResponseErrorKind {
                 write!(f, "the body exceeds the {limit}-byte limit")
             }
             ResponseErrorKind::Unexpected => f.write_str("the body is not of the expected shape"),
+            ResponseErrorKind::MissingMember => {
+                f.write_str("a member the service always sends is missing")
+            }
         }
     }
 }
@@ -465,13 +474,29 @@ impl fmt::Display for ResponseErrorKind {
 /// A response that could not be turned into an output or a service error.
 ///
 /// `source()` is the decoding or transport error, when there is one.
-#[derive(Debug)]
+/// `Debug` shows the excerpt and the body's length, not the whole body.
 pub struct ResponseError {
     status: u16,
     kind: ResponseErrorKind,
     excerpt: String,
     request_id: Option<String>,
+    missing_member: Option<String>,
+    body: Bytes,
     source: Option<BoxError>,
+}
+
+impl fmt::Debug for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseError")
+            .field("status", &self.status)
+            .field("kind", &self.kind)
+            .field("excerpt", &self.excerpt)
+            .field("request_id", &self.request_id)
+            .field("missing_member", &self.missing_member)
+            .field("body_len", &self.body.len())
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 impl ResponseError {
@@ -481,8 +506,34 @@ impl ResponseError {
             kind,
             excerpt: excerpt(body),
             request_id: None,
+            missing_member: None,
+            body: Bytes::new(),
             source: None,
         }
+    }
+
+    /// Keeps the whole body (shared, not copied).
+    pub(crate) fn with_body(mut self, body: Bytes) -> Self {
+        self.body = body;
+        self
+    }
+
+    pub(crate) fn with_missing_member(mut self, member: String) -> Self {
+        self.missing_member = Some(member);
+        self
+    }
+
+    /// The wire name of the member a
+    /// [`MissingMember`](ResponseErrorKind::MissingMember) answer lacks.
+    pub fn missing_member(&self) -> Option<&str> {
+        self.missing_member.as_deref()
+    }
+
+    /// The whole body as received, for answers that were read whole and
+    /// turned out unusable (empty otherwise, for example when the body was
+    /// too large to read).
+    pub fn body(&self) -> &[u8] {
+        &self.body
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {

@@ -612,6 +612,14 @@ pub fn __decode_response<A: Action>(
     })
 }
 
+/// The member named by a decoding error that says a member the service
+/// always sends is missing (`missing field `X``, from the generated decoders).
+fn missing_member(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
+}
+
 /// Turns a response read whole into the output, a service error or a
 /// response error.
 fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Error>> {
@@ -641,8 +649,17 @@ fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Err
                 ResponseError::new(status, ResponseErrorKind::Truncated, body).with_source(e)
             }
             DecodeFailure::Unexpected { request_id, error } => {
-                let e = ResponseError::new(status, ResponseErrorKind::Unexpected, body)
-                    .with_request_id(request_id);
+                let missing = error.as_ref().and_then(missing_member);
+                let kind = match missing {
+                    Some(_) => ResponseErrorKind::MissingMember,
+                    None => ResponseErrorKind::Unexpected,
+                };
+                let mut e = ResponseError::new(status, kind, body)
+                    .with_request_id(request_id)
+                    .with_body(raw.body.clone());
+                if let Some(member) = missing {
+                    e = e.with_missing_member(member);
+                }
                 match error {
                     Some(source) => e.with_source(source),
                     None => e,
