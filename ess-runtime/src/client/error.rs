@@ -476,6 +476,11 @@ impl fmt::Display for ResponseErrorKind {
 /// `source()` is the decoding or transport error, when there is one.
 /// `Debug` shows the excerpt and the body's length, not the whole body.
 pub struct ResponseError {
+    // Boxed: every call's `Result` carries this type's size.
+    inner: Box<ResponseDetails>,
+}
+
+struct ResponseDetails {
     status: u16,
     kind: ResponseErrorKind,
     excerpt: String,
@@ -488,13 +493,13 @@ pub struct ResponseError {
 impl fmt::Debug for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseError")
-            .field("status", &self.status)
-            .field("kind", &self.kind)
-            .field("excerpt", &self.excerpt)
-            .field("request_id", &self.request_id)
-            .field("missing_member", &self.missing_member)
-            .field("body_len", &self.body.len())
-            .field("source", &self.source)
+            .field("status", &self.inner.status)
+            .field("kind", &self.inner.kind)
+            .field("excerpt", &self.inner.excerpt)
+            .field("request_id", &self.inner.request_id)
+            .field("missing_member", &self.inner.missing_member)
+            .field("body_len", &self.inner.body.len())
+            .field("source", &self.inner.source)
             .finish()
     }
 }
@@ -502,75 +507,77 @@ impl fmt::Debug for ResponseError {
 impl ResponseError {
     pub(crate) fn new(status: u16, kind: ResponseErrorKind, body: &[u8]) -> Self {
         Self {
-            status,
-            kind,
-            excerpt: excerpt(body),
-            request_id: None,
-            missing_member: None,
-            body: Bytes::new(),
-            source: None,
+            inner: Box::new(ResponseDetails {
+                status,
+                kind,
+                excerpt: excerpt(body),
+                request_id: None,
+                missing_member: None,
+                body: Bytes::new(),
+                source: None,
+            }),
         }
     }
 
     /// Keeps the whole body (shared, not copied).
     pub(crate) fn with_body(mut self, body: Bytes) -> Self {
-        self.body = body;
+        self.inner.body = body;
         self
     }
 
     pub(crate) fn with_missing_member(mut self, member: String) -> Self {
-        self.missing_member = Some(member);
+        self.inner.missing_member = Some(member);
         self
     }
 
     /// The wire name of the member a
     /// [`MissingMember`](ResponseErrorKind::MissingMember) answer lacks.
     pub fn missing_member(&self) -> Option<&str> {
-        self.missing_member.as_deref()
+        self.inner.missing_member.as_deref()
     }
 
     /// The whole body as received, for answers that were read whole and
     /// turned out unusable (empty otherwise, for example when the body was
     /// too large to read).
     pub fn body(&self) -> &[u8] {
-        &self.body
+        &self.inner.body
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.inner.source = Some(source.into());
         self
     }
 
     pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
-        self.request_id = request_id;
+        self.inner.request_id = request_id;
         self
     }
 
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
-        self.status
+        self.inner.status
     }
 
     /// What was wrong.
     pub fn kind(&self) -> ResponseErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The start of the body (at most 256 bytes, cut on a character
     /// boundary, invalid UTF-8 replaced).
     pub fn body_excerpt(&self) -> &str {
-        &self.excerpt
+        &self.inner.excerpt
     }
 
     /// The request id, if the body carried one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.inner.request_id.as_deref()
     }
 
     pub(crate) fn retry(&self) -> Retry {
-        match self.kind {
-            ResponseErrorKind::Status if self.status == 429 => Retry::Throttled,
-            ResponseErrorKind::Status if self.status >= 500 => Retry::Ambiguous,
+        match self.inner.kind {
+            ResponseErrorKind::Status if self.inner.status == 429 => Retry::Throttled,
+            ResponseErrorKind::Status if self.inner.status >= 500 => Retry::Ambiguous,
             ResponseErrorKind::Truncated | ResponseErrorKind::Empty => Retry::Ambiguous,
             _ => Retry::Never,
         }
@@ -579,9 +586,9 @@ impl ResponseError {
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unusable response (HTTP {}): {}", self.status, self.kind)?;
-        if !self.excerpt.is_empty() {
-            write!(f, "; body starts with {:?}", self.excerpt)?;
+        write!(f, "unusable response (HTTP {}): {}", self.inner.status, self.inner.kind)?;
+        if !self.inner.excerpt.is_empty() {
+            write!(f, "; body starts with {:?}", self.inner.excerpt)?;
         }
         Ok(())
     }
@@ -589,7 +596,7 @@ impl fmt::Display for ResponseError {
 
 impl StdError for ResponseError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.inner.source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
