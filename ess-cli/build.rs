@@ -10,6 +10,7 @@
 //! In the repository `ess-cli/spec` links to the workspace's `spec/`; a
 //! packaged crate carries a copy, so it builds on its own.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -50,7 +51,8 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let text = tables(&model);
+    let names = field_names(&model);
+    let text = tables(&model, &names);
     let out_dir = std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo for build scripts");
     let path = Path::new(&out_dir).join("cli_tables.rs");
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
@@ -59,6 +61,59 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Rust field name → wire name, for every member whose field name says
+/// which member it is (a name shared by members of different wire names is
+/// left out).
+type Names = BTreeMap<String, Option<String>>;
+
+fn field_names(model: &Model) -> Names {
+    let mut names = Names::new();
+    let members = model
+        .actions()
+        .iter()
+        .flat_map(|a| a.input.iter().chain(&a.output))
+        .chain(model.structures().iter().flat_map(|s| &s.members));
+    for m in members {
+        let field = m.field.trim_start_matches("r#").to_owned();
+        let entry = names.entry(field).or_insert_with(|| Some(m.wire.clone()));
+        if entry.as_deref() != Some(m.wire.as_str()) {
+            *entry = None;
+        }
+    }
+    names
+}
+
+/// A doc as the command line shows it: the spec's docs name members by
+/// their Rust field names (`` `flow_name` ``), a command line by their wire
+/// names (`` `FlowName` ``). Names of one word (`` `restrictions` ``) are
+/// taken for members only in a deprecation, where they name the
+/// replacement; elsewhere they are as often a value (`` `link` ``).
+fn doc(names: &Names, text: &str) -> String {
+    rename(names, text, false)
+}
+
+fn deprecation(names: &Names, text: &str) -> String {
+    rename(names, text, true)
+}
+
+fn rename(names: &Names, text: &str, one_word: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut parts = text.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('`');
+        // Odd parts are inside backticks.
+        let inside = i % 2 == 0;
+        match names.get(part) {
+            Some(Some(wire)) if inside && (one_word || part.contains('_')) => out.push_str(wire),
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 /// A Rust string literal holding `s`.
@@ -84,7 +139,7 @@ fn opt_bound(b: &Option<Bound>) -> String {
     opt_lit(b.as_ref().map(|b| b.text.as_str()))
 }
 
-fn tables(model: &Model) -> String {
+fn tables(model: &Model, names: &Names) -> String {
     let mut out = String::new();
     out.push_str("// Generated from the spec by ess-cli/build.rs. Do not edit.\n\n");
 
@@ -96,7 +151,7 @@ fn tables(model: &Model) -> String {
 
     out.push_str("/// Every action, sorted by wire name.\npub static ACTIONS: &[ActionDef] = &[\n");
     for a in model.actions() {
-        action(model, a, &mut out);
+        action(model, names, a, &mut out);
     }
     out.push_str("];\n\n");
 
@@ -108,11 +163,11 @@ fn tables(model: &Model) -> String {
             out,
             "    StructDef {{ wire: {}, doc: {}, members: &[",
             lit(&s.name.wire),
-            lit(&s.doc)
+            lit(&doc(names, &s.doc))
         )
         .unwrap();
         for m in &s.members {
-            member(model, m, &mut out);
+            member(model, names, m, &mut out);
         }
         out.push_str("    ] },\n");
     }
@@ -131,7 +186,7 @@ fn tables(model: &Model) -> String {
             out,
             "    EnumDef {{ wire: {}, doc: {}, repr: {repr}, values: &[",
             lit(&e.name.wire),
-            lit(&e.doc)
+            lit(&doc(names, &e.doc))
         )
         .unwrap();
         for v in &e.values {
@@ -139,8 +194,13 @@ fn tables(model: &Model) -> String {
                 out,
                 "        ValueDef {{ wire: {}, doc: {}, deprecated: {} }},",
                 lit(&v.wire.to_string()),
-                opt_lit(v.doc.as_deref()),
-                opt_lit(v.deprecated.as_deref())
+                opt_lit(v.doc.as_deref().map(|d| doc(names, d)).as_deref()),
+                opt_lit(
+                    v.deprecated
+                        .as_deref()
+                        .map(|d| deprecation(names, d))
+                        .as_deref()
+                )
             )
             .unwrap();
         }
@@ -150,7 +210,7 @@ fn tables(model: &Model) -> String {
     out
 }
 
-fn action(model: &Model, a: &Action, out: &mut String) {
+fn action(model: &Model, names: &Names, a: &Action, out: &mut String) {
     let errors: Vec<String> = match &a.errors {
         ess_codegen::resolved::ActionErrors::ServiceWide => Vec::new(),
         ess_codegen::resolved::ActionErrors::Own(ids) => {
@@ -163,8 +223,8 @@ fn action(model: &Model, a: &Action, out: &mut String) {
         lit(&a.wire),
         lit(&a.names.module.replace('_', "-")),
         opt_lit(a.title.as_deref()),
-        lit(&a.doc),
-        opt_lit(a.deprecated.as_deref()),
+        lit(&doc(names, &a.doc)),
+        opt_lit(a.deprecated.as_deref().map(|d| deprecation(names, d)).as_deref()),
         a.idempotent,
         match a.rate_limit {
             Some(r) => format!("Some({r})"),
@@ -174,16 +234,16 @@ fn action(model: &Model, a: &Action, out: &mut String) {
     )
     .unwrap();
     for m in &a.input {
-        member(model, m, out);
+        member(model, names, m, out);
     }
     out.push_str("        ],\n        output: &[\n");
     for m in &a.output {
-        member(model, m, out);
+        member(model, names, m, out);
     }
     out.push_str("        ],\n    },\n");
 }
 
-fn member(model: &Model, m: &Member, out: &mut String) {
+fn member(model: &Model, names: &Names, m: &Member, out: &mut String) {
     let ty = match m.ty {
         MemberType::Prim(p) => match p {
             Prim::String => "Ty::String".to_owned(),
@@ -232,9 +292,9 @@ fn member(model: &Model, m: &Member, out: &mut String) {
         opt_lit(kebab.as_deref()),
         m.list,
         m.required,
-        lit(&m.doc),
+        lit(&doc(names, &m.doc)),
         opt_lit(m.example.as_deref()),
-        opt_lit(m.deprecated.as_deref()),
+        opt_lit(m.deprecated.as_deref().map(|d| deprecation(names, d)).as_deref()),
         opt_lit(default.as_deref()),
         opt_u64(m.min_chars),
         opt_u64(m.max_chars),

@@ -158,13 +158,37 @@ fn summary(a: &ActionDef) -> String {
     }
 }
 
-fn first_sentence(doc: &str) -> &str {
-    let line = doc.trim().split("\n\n").next().unwrap_or_default();
+/// The first sentence of a doc, on one line.
+fn first_sentence(doc: &str) -> String {
+    let paragraph = doc.trim().split("\n\n").next().unwrap_or_default();
+    let line = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
     match line.find(". ") {
-        Some(i) => &line[..=i],
+        Some(i) => line[..=i].to_owned(),
         None => line,
     }
-    .trim()
+}
+
+/// A doc with its paragraphs unwrapped, for clap to wrap to the terminal;
+/// lines that start a list item stay lines of their own.
+fn reflow(doc: &str) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in doc.trim().split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        for (j, line) in paragraph.lines().map(str::trim).enumerate() {
+            let item = line.starts_with("- ")
+                || line.starts_with("* ")
+                || line
+                    .split_once(". ")
+                    .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+            if j > 0 {
+                out.push(if item { '\n' } else { ' ' });
+            }
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// An action with every option.
@@ -173,7 +197,7 @@ pub fn action(a: &'static ActionDef) -> Command {
     if let Some(t) = a.title {
         long.push_str(&format!("{} ({t})\n\n", a.wire));
     }
-    long.push_str(a.doc.trim());
+    long.push_str(&reflow(a.doc));
     if let Some(d) = a.deprecated {
         long.push_str(&format!("\n\nDeprecated: {d}"));
     }
@@ -281,7 +305,7 @@ fn short_help(m: &MemberDef) -> String {
     if m.deprecated.is_some() {
         s.push_str("[deprecated] ");
     }
-    s.push_str(first_sentence(m.doc));
+    s.push_str(&first_sentence(m.doc));
     s.push_str(&format!(" [{}", m.type_name()));
     if m.required {
         s.push_str(", required");
@@ -291,8 +315,7 @@ fn short_help(m: &MemberDef) -> String {
 }
 
 fn long_help(m: &MemberDef) -> String {
-    let mut s = String::new();
-    s.push_str(m.doc.trim());
+    let mut s = reflow(m.doc);
     let mut facts = vec![m.type_name()];
     if m.required {
         facts.push("required".to_owned());

@@ -215,3 +215,60 @@ fn chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_are_classed_by_code_and_retry_class() {
+        let class = |code: &str| {
+            ServiceClass::of(
+                code,
+                ess_api::service::retry_class(code).unwrap_or(RetryClass::Never),
+            )
+        };
+        assert_eq!(
+            class("AuthFailure.SignatureFailure"),
+            ServiceClass::Authentication
+        );
+        assert_eq!(
+            class("UnauthorizedOperation.NoPermissionFeature"),
+            ServiceClass::Authentication
+        );
+        assert_eq!(class("RequestLimitExceeded"), ServiceClass::Throttled);
+        assert_eq!(class("InternalError.System"), ServiceClass::Unavailable);
+        assert_eq!(class("InvalidParameter.FlowName"), ServiceClass::Refused);
+        assert_eq!(class("ResourceNotFound.Template"), ServiceClass::Refused);
+        assert_eq!(class("Some.FutureCode"), ServiceClass::Refused);
+    }
+
+    #[test]
+    fn each_class_has_its_exit_code() {
+        let service = |class| Failure::Service {
+            code: String::new(),
+            message: String::new(),
+            request_id: None,
+            class,
+        };
+        let codes: Vec<u8> = [
+            Failure::Io(String::new()),
+            Failure::Usage(String::new()),
+            Failure::Config(String::new()),
+            service(ServiceClass::Refused),
+            service(ServiceClass::Authentication),
+            service(ServiceClass::Throttled),
+            service(ServiceClass::Unavailable),
+            Failure::Network(String::new()),
+            Failure::Timeout(String::new()),
+            Failure::Response {
+                message: String::new(),
+                request_id: None,
+            },
+        ]
+        .iter()
+        .map(Failure::exit_code)
+        .collect();
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    }
+}

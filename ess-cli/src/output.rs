@@ -105,8 +105,34 @@ fn rows(value: &Value) -> (Vec<String>, Vec<Vec<String>>) {
     }
 }
 
-/// `value` as a table.
+/// `value` as tables: a list as one table; an object as a table of its
+/// members, followed by one table for each of its members that is a list
+/// of objects, under that member's name. Nested values show as JSON, cut
+/// at [`MAX_CELL`] characters (`--output json` shows them whole).
 pub fn table(value: &Value) -> String {
+    let Value::Object(map) = value else {
+        return one_table(value);
+    };
+    let is_rows = |v: &Value| matches!(v, Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object));
+    let members: serde_json::Map<String, Value> = map
+        .iter()
+        .filter(|(_, v)| !is_rows(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut parts = Vec::new();
+    if !members.is_empty() {
+        parts.push(one_table(&Value::Object(members)));
+    }
+    for (k, v) in map.iter().filter(|(_, v)| is_rows(v)) {
+        parts.push(format!("{k}:\n{}", one_table(v)));
+    }
+    parts.join("\n")
+}
+
+/// The longest cell of a table, in characters.
+pub const MAX_CELL: usize = 80;
+
+fn one_table(value: &Value) -> String {
     let (header, rows) = rows(value);
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::ASCII_FULL_CONDENSED);
@@ -114,7 +140,14 @@ pub fn table(value: &Value) -> String {
         t.set_header(header);
     }
     for r in rows {
-        t.add_row(r);
+        t.add_row(r.into_iter().map(|c| {
+            if c.chars().count() > MAX_CELL {
+                let cut: String = c.chars().take(MAX_CELL - 1).collect();
+                format!("{cut}…")
+            } else {
+                c
+            }
+        }));
     }
     t.to_string()
 }
@@ -187,4 +220,28 @@ pub fn qr_terminal(answer: &Value) -> Result<(), Failure> {
         .build();
     let mut err = std::io::stderr().lock();
     writeln!(err, "{art}\n{target}").map_err(|e| Failure::Io(format!("cannot draw the code: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_redacted_and_what_was_signed_is_kept() {
+        let header = "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2026-12-02/ess/tc3_request, SignedHeaders=content-type;host, Signature=2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c";
+        assert_eq!(
+            redact_authorization(header),
+            "TC3-HMAC-SHA256 Credential=AKID****/2026-12-02/ess/tc3_request, SignedHeaders=content-type;host, Signature=** redacted **"
+        );
+    }
+
+    #[test]
+    fn lists_of_objects_are_tables() {
+        let value = serde_json::json!([{"A": 1, "B": "x"}, {"B": "y", "C": [1]}]);
+        assert_eq!(text(&value), "1\tx\t\n\ty\t[1]");
+        let t = table(&value);
+        assert!(t.lines().nth(1).unwrap().contains('A'), "{t}");
+        let long = serde_json::json!({"K": "x".repeat(200)});
+        assert!(table(&long).contains('…'));
+    }
 }

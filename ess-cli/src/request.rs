@@ -161,13 +161,13 @@ pub fn kind(v: &Value) -> &'static str {
 /// members (the service takes them as absent). Every problem is reported,
 /// in member order.
 ///
-/// Each member with a problem is removed from `body`, so that what is
-/// left can still be decoded and checked against the rules; the answer
-/// says whether the request is still whole (no required member missing).
-pub fn check(body: &mut Map<String, Value>, members: &[MemberDef]) -> (Vec<Problem>, bool) {
+/// Each member with a problem is removed from `body` (a structure that
+/// lacks a required member too), so that what is left can still be
+/// decoded and checked against the rules.
+pub fn check(body: &mut Map<String, Value>, members: &[MemberDef]) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let whole = check_object(body, members, "", "this request", &mut problems);
-    (problems, whole)
+    check_object(body, members, "", "this request", &mut problems);
+    problems
 }
 
 fn join(path: &str, name: &str) -> String {
@@ -310,18 +310,7 @@ fn skeleton_members(members: &[MemberDef], depth: usize) -> Map<String, Value> {
             continue;
         }
         let value = if m.required {
-            match (m.example, m.ty) {
-                (Some(example), _) => Some(from_text(m, example)),
-                (None, Ty::Struct(i)) if depth < MAX_DEPTH => {
-                    let inner = Value::Object(skeleton_members(STRUCTS[i].members, depth + 1));
-                    Some(if m.list {
-                        Value::Array(vec![inner; m.min_items.unwrap_or(1).max(1) as usize])
-                    } else {
-                        inner
-                    })
-                }
-                (None, _) => Some(placeholder(m)),
-            }
+            Some(stand_in_at(m, depth))
         } else if depth > 0 && m.example.is_some() {
             // Inside a structure the request needs, the members the spec
             // shows an example of (`Operator.UserId`).
@@ -334,6 +323,29 @@ fn skeleton_members(members: &[MemberDef], depth: usize) -> Map<String, Value> {
         }
     }
     map
+}
+
+/// A value of a required member that meets the spec's rules: its example,
+/// else one made from its type and rules. The skeleton is made of these;
+/// so is the stand-in for a missing member that lets the rest of a request
+/// be checked.
+pub fn stand_in(m: &MemberDef) -> Value {
+    stand_in_at(m, 0)
+}
+
+fn stand_in_at(m: &MemberDef, depth: usize) -> Value {
+    match (m.example, m.ty) {
+        (Some(example), _) => from_text(m, example),
+        (None, Ty::Struct(i)) if depth < MAX_DEPTH => {
+            let inner = Value::Object(skeleton_members(STRUCTS[i].members, depth + 1));
+            if m.list {
+                Value::Array(vec![inner; m.min_items.unwrap_or(1).max(1) as usize])
+            } else {
+                inner
+            }
+        }
+        (None, _) => placeholder(m),
+    }
 }
 
 /// A member's value from the spec's text of it (an example or a default).
@@ -386,5 +398,67 @@ fn placeholder(m: &MemberDef) -> Value {
         Value::Array(vec![one; n])
     } else {
         one
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(action: &str, member: &str) -> &'static MemberDef {
+        let a = crate::spec::action(action).unwrap();
+        a.input.iter().find(|m| m.wire == member).unwrap()
+    }
+
+    #[test]
+    fn option_values_take_their_member_types() {
+        let qr = "CreateMultiFlowSignQRCode";
+        let one = |member: &str, raw: &[&str]| {
+            let raw: Vec<String> = raw.iter().map(|s| s.to_string()).collect();
+            member_value(input(qr, member), &raw)
+        };
+        assert_eq!(one("MaxFlowNum", &["12"]), Ok(Value::from(12)));
+        assert_eq!(one("FlowName", &["12"]), Ok(Value::from("12")));
+        assert_eq!(
+            one("ForbidPersonalMultipleSign", &["true"]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(one("FlowDisplayType", &["2"]), Ok(Value::from(2)));
+        assert_eq!(
+            one("Restrictions", &[r#"[{"Name":"a"}]"#]),
+            Ok(serde_json::json!([{"Name": "a"}]))
+        );
+        assert_eq!(
+            one("Restrictions", &[r#"{"Name":"a"}"#, r#"{"Name":"b"}"#]),
+            Ok(serde_json::json!([{"Name": "a"}, {"Name": "b"}]))
+        );
+        let bad = one("MaxFlowNum", &["ten"]).unwrap_err();
+        assert_eq!(
+            (bad.path.as_str(), bad.rule.as_str()),
+            ("MaxFlowNum", "type")
+        );
+        let bad = one("Operator", &["{"]).unwrap_err();
+        assert_eq!(bad.path, "Operator");
+        let bad = one("Restrictions", &["{}", "nope"]).unwrap_err();
+        assert_eq!(bad.path, "Restrictions.1");
+    }
+
+    #[test]
+    fn a_checked_request_loses_its_wrong_members() {
+        let action = crate::spec::action("CreateMultiFlowSignQRCode").unwrap();
+        let mut body = serde_json::json!({
+            "Operator": {"UserId": 1},
+            "FlowName": "n",
+            "Extra": true,
+            "Restrictions": [{"Mobile": "1"}, 3],
+            "UserData": null
+        });
+        let problems = check(body.as_object_mut().unwrap(), action.input);
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["Operator.UserId", "TemplateId", "Restrictions.1", "Extra"]
+        );
+        assert_eq!(body, serde_json::json!({"Operator": {}, "FlowName": "n"}));
     }
 }

@@ -163,13 +163,25 @@ impl Options {
 /// Checks the request, then signs and prints it or sends it.
 pub fn run(action: &'static ActionDef, mut opts: Options) -> Result<(), Failure> {
     let mut problems = std::mem::take(&mut opts.problems);
-    let (found, whole) = request::check(&mut opts.body, action.input);
+    let found = request::check(&mut opts.body, action.input);
     problems.extend(found);
+    // A required member that is missing or was removed gets a stand-in
+    // that meets the rules, so that the rest of the request is still
+    // checked; what is found at a stand-in is not reported.
+    let mut body = opts.body.clone();
+    let mut stand_ins = Vec::new();
+    for m in action.input.iter().filter(|m| m.required) {
+        if !body.contains_key(m.wire) {
+            body.insert(m.wire.to_owned(), request::stand_in(m));
+            stand_ins.push(m.wire);
+        }
+    }
     let visitor = Visit {
         action,
         opts: &opts,
+        body,
+        stand_ins,
         problems,
-        whole,
     };
     visit_action(action.wire, visitor).unwrap_or_else(|| {
         Err(Failure::Usage(format!(
@@ -183,11 +195,12 @@ pub fn run(action: &'static ActionDef, mut opts: Options) -> Result<(), Failure>
 struct Visit<'a> {
     action: &'static ActionDef,
     opts: &'a Options,
+    /// The request to decode: the checked one, with stand-ins.
+    body: Map<String, Value>,
+    /// The members that are stand-ins.
+    stand_ins: Vec<&'static str>,
     /// What the member-by-member check found.
     problems: Vec<Problem>,
-    /// Whether the request, less the members with problems, still has
-    /// every required member, so that the spec's rules can be checked on it.
-    whole: bool,
 }
 
 impl Visit<'_> {
@@ -220,30 +233,24 @@ impl ActionVisitor for Visit<'_> {
     {
         let opts = self.opts;
         let mut problems = std::mem::take(&mut self.problems);
-        let decoded = if self.whole {
-            serde_json::from_value::<A>(Value::Object(opts.body.clone())).map_err(|e| Problem {
-                path: String::new(),
-                message: e.to_string(),
-                rule: "type".to_owned(),
-            })
-        } else {
-            Err(Problem {
-                path: String::new(),
-                message: String::new(),
-                rule: String::new(),
-            })
-        };
-        let input = match decoded {
+        let body = std::mem::take(&mut self.body);
+        let input = match serde_json::from_value::<A>(Value::Object(body)) {
             Ok(input) => {
                 if let Err(errors) = input.validate() {
-                    problems.extend(request::violations(&errors));
+                    let stand_ins = &self.stand_ins;
+                    problems.extend(request::violations(&errors).into_iter().filter(|p| {
+                        let top = p.path.split('.').next().unwrap_or_default();
+                        !stand_ins.contains(&top)
+                    }));
                 }
                 input
             }
-            Err(p) => {
-                if !p.message.is_empty() {
-                    problems.push(p);
-                }
+            Err(e) => {
+                problems.push(Problem {
+                    path: String::new(),
+                    message: e.to_string(),
+                    rule: "type".to_owned(),
+                });
                 return Err(self.invalid(problems));
             }
         };

@@ -179,6 +179,7 @@ impl MemberDef {
         match (self.min_chars, self.max_chars) {
             (Some(a), Some(b)) if a == b => rules.push(format!("exactly {a} characters")),
             (Some(a), Some(b)) => rules.push(format!("{a} to {b} characters")),
+            (Some(1), None) => rules.push("not empty".to_owned()),
             (Some(a), None) => rules.push(format!("at least {a} characters")),
             (None, Some(b)) => rules.push(format!("at most {b} characters")),
             (None, None) => {}
@@ -189,10 +190,11 @@ impl MemberDef {
             (None, Some(b)) => rules.push(format!("at most {b}")),
             (None, None) => {}
         }
+        let elements = |n: u64| if n == 1 { "element" } else { "elements" };
         match (self.min_items, self.max_items) {
             (Some(a), Some(b)) => rules.push(format!("{a} to {b} elements")),
-            (Some(a), None) => rules.push(format!("at least {a} elements")),
-            (None, Some(b)) => rules.push(format!("at most {b} elements")),
+            (Some(a), None) => rules.push(format!("at least {a} {}", elements(a))),
+            (None, Some(b)) => rules.push(format!("at most {b} {}", elements(b))),
             (None, None) => {}
         }
         if let Some(f) = self.format {
