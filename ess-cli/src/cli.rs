@@ -158,14 +158,40 @@ fn summary(a: &ActionDef) -> String {
     }
 }
 
-/// The first sentence of a doc, on one line.
+/// The first sentence of a doc, on one line, links reduced to their text.
 fn first_sentence(doc: &str) -> String {
     let paragraph = doc.trim().split("\n\n").next().unwrap_or_default();
-    let line = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = unlink(&paragraph.split_whitespace().collect::<Vec<_>>().join(" "));
     match line.find(". ") {
         Some(i) => line[..=i].to_owned(),
         None => line,
     }
+}
+
+/// `[text](url)` becomes `text`.
+fn unlink(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let link = after.find("](").and_then(|close| {
+            let url = &after[close + 2..];
+            url.find(')').map(|end| (close, close + 2 + end + 1))
+        });
+        match link {
+            Some((close, skip)) if !after[..close].contains('[') => {
+                out.push_str(&rest[..open]);
+                out.push_str(&after[..close]);
+                rest = &after[skip..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A doc with its paragraphs unwrapped, for clap to wrap to the terminal;
@@ -381,4 +407,26 @@ fn long_help(m: &MemberDef) -> String {
         s.push_str("\nGive several values after the option, or one JSON list.");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_are_one_line_without_links() {
+        assert_eq!(
+            first_sentence("Uploads [files](https://x/y) and\nmore. Then [a] b.\n\nNext."),
+            "Uploads files and more."
+        );
+        assert_eq!(unlink("a [b] (c) [d](e) [f"), "a [b] (c) d [f");
+    }
+
+    #[test]
+    fn paragraphs_are_unwrapped_and_list_items_kept() {
+        assert_eq!(
+            reflow("One\ntwo.\n\n- a\n- b\n1. c\nd"),
+            "One two.\n\n- a\n- b\n1. c d"
+        );
+    }
 }
