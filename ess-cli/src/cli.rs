@@ -129,7 +129,7 @@ fn global_args() -> Vec<Arg> {
         opt("timeout", "SECONDS", "Give up on an attempt after this many seconds")
             .value_parser(clap::value_parser!(u64).range(1..=3600)),
         opt("secretId", "ID", "SecretId (else the environment or the profile)").alias("secret-id"),
-        opt("secretKey", "KEY", "SecretKey (else the environment or the profile)").alias("secret-key"),
+        opt("secretKey", "KEY", "SecretKey (else the environment or the profile; prefer those: arguments are visible to other local users)").alias("secret-key"),
         opt("token", "TOKEN", "Session token of temporary credentials"),
         Arg::new("dry-run")
             .long("dry-run")

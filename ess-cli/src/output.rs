@@ -19,12 +19,15 @@ pub enum Format {
     Text,
 }
 
-/// Writes `text` and a newline to standard output.
+/// Writes `text` and a newline to standard output. A reader that stopped
+/// early (`ess ... | head`) is not a failure.
 pub fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Io(format!("cannot write the output: {e}")))
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Io(format!("cannot write the output: {e}"))),
+    }
 }
 
 /// Prints an answer.
