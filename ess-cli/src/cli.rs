@@ -281,6 +281,12 @@ pub fn action(a: &'static ActionDef) -> Command {
                 .help("Print a request that --cli-input-json takes, filled from the spec's examples, and exit"),
         )
         .arg(
+            Arg::new("cli-unfold-argument")
+                .long("cli-unfold-argument")
+                .action(ArgAction::SetTrue)
+                .help("tccli's switch for members given part by part (--Operator.UserId ID, --Restrictions.0.Mobile N); they work without it too"),
+        )
+        .arg(
             Arg::new("api-version")
                 .long("version")
                 .value_name("VERSION")

@@ -41,8 +41,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn main_with(args: Vec<OsString>) -> Result<(), Failure> {
+fn main_with(mut args: Vec<OsString>) -> Result<(), Failure> {
     let wanted = action_among(&args);
+    // tccli's unfolded members (`--Operator.UserId x`) are not clap options.
+    let unfolded = match &wanted {
+        Some(Wanted::Action(a)) => request::take_unfolded(a, &mut args),
+        _ => Vec::new(),
+    };
     let command = match wanted {
         Some(Wanted::Action(a)) => cli::root(Some(a), None),
         Some(Wanted::Completions) => cli::root(None, Some(cli::Detail::Full)),
@@ -63,7 +68,7 @@ fn main_with(args: Vec<OsString>) -> Result<(), Failure> {
             let Some(action) = spec::action(name) else {
                 return Err(Failure::Usage(format!("unknown action `{name}`")));
             };
-            run_action(action, sub)
+            run_action(action, sub, unfolded)
         }
         None => Err(Failure::Usage("no action given".to_owned())),
     }
@@ -102,12 +107,16 @@ fn action_among(args: &[OsString]) -> Option<Wanted> {
     None
 }
 
-fn run_action(action: &'static spec::ActionDef, m: &ArgMatches) -> Result<(), Failure> {
+fn run_action(
+    action: &'static spec::ActionDef,
+    m: &ArgMatches,
+    unfolded: Vec<request::Unfolded>,
+) -> Result<(), Failure> {
     if m.get_flag("generate-cli-skeleton") {
         let skeleton = request::skeleton(action);
         let text = serde_json::to_string_pretty(&skeleton).expect("JSON values serialize");
         return output::write_stdout(&text);
     }
-    let opts = run::Options::from_matches(action, m)?;
+    let opts = run::Options::from_matches(action, m, &unfolded)?;
     run::run(action, opts)
 }

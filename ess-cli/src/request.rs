@@ -103,6 +103,142 @@ pub fn member_value(member: &MemberDef, raw: &[String]) -> Result<Value, Problem
     scalar(member.ty, last).map_err(|m| Problem::new(member.wire, "type", m))
 }
 
+/// A member option in tccli's unfolded form: `--Operator.UserId yDw...`,
+/// `--Restrictions.0.Mobile 188...` (with or without
+/// `--cli-unfold-argument`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfolded {
+    /// The wire path after `--`: `Restrictions.0.Mobile`.
+    pub path: String,
+    /// The value.
+    pub value: String,
+}
+
+/// Takes the unfolded member options of `action` out of `args`: an
+/// option `--A.B...` whose first part is one of the action's members, and
+/// its value (after `=` or in the next argument).
+pub fn take_unfolded(action: &ActionDef, args: &mut Vec<std::ffi::OsString>) -> Vec<Unfolded> {
+    let mut found = Vec::new();
+    let mut kept = Vec::with_capacity(args.len());
+    let mut rest = std::mem::take(args).into_iter();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_str().unwrap_or_default();
+        if text == "--" {
+            kept.push(arg);
+            kept.extend(rest.by_ref());
+            break;
+        }
+        let Some(name) = text.strip_prefix("--") else {
+            kept.push(arg);
+            continue;
+        };
+        let (path, inline) = match name.split_once('=') {
+            Some((p, v)) => (p, Some(v.to_owned())),
+            None => (name, None),
+        };
+        let top = path.split('.').next().unwrap_or_default();
+        if !path.contains('.') || !action.input.iter().any(|m| m.wire == top) {
+            kept.push(arg);
+            continue;
+        }
+        let value = match inline {
+            Some(v) => Some(v),
+            None => rest.next().map(|v| v.to_string_lossy().into_owned()),
+        };
+        found.push(Unfolded {
+            path: path.to_owned(),
+            value: value.unwrap_or_default(),
+        });
+    }
+    *args = kept;
+    found
+}
+
+/// Puts an unfolded member option into `body`, its value typed as the
+/// member at its path.
+pub fn apply_unfolded(
+    body: &mut Map<String, Value>,
+    members: &'static [MemberDef],
+    option: &Unfolded,
+) -> Result<(), Problem> {
+    let segments: Vec<&str> = option.path.split('.').collect();
+    let problem = |rule: &str, message: String| Problem::new(&option.path, rule, message);
+    // The type at the end of the path, and whether it is a whole list.
+    let mut members = members;
+    let mut leaf: Option<(Ty, bool)> = None;
+    let mut i = 0;
+    while i < segments.len() {
+        let Some(m) = members.iter().find(|m| m.wire == segments[i]) else {
+            return Err(problem(
+                "unknown",
+                format!("`{}` is not a member here", segments[i]),
+            ));
+        };
+        let mut list = m.list;
+        if list && i + 1 < segments.len() {
+            if segments[i + 1].parse::<usize>().is_err() {
+                return Err(problem(
+                    "unknown",
+                    format!("`{}` is a list: an index must follow it", m.wire),
+                ));
+            }
+            i += 1;
+            list = false;
+        }
+        i += 1;
+        if i == segments.len() {
+            leaf = Some((m.ty, list));
+        } else if let Ty::Struct(s) = m.ty {
+            members = STRUCTS[s].members;
+        } else {
+            return Err(problem("unknown", format!("`{}` has no members", m.wire)));
+        }
+    }
+    let (ty, list) = leaf.expect("a path has at least two segments");
+    let value = if list {
+        match serde_json::from_str::<Value>(&option.value) {
+            Ok(v @ Value::Array(_)) => v,
+            _ => Value::Array(vec![
+                scalar(ty, &option.value).map_err(|m| problem("type", m))?
+            ]),
+        }
+    } else {
+        scalar(ty, &option.value).map_err(|m| problem("type", m))?
+    };
+    let mut at = body;
+    let mut segments = segments.into_iter().peekable();
+    while let Some(name) = segments.next() {
+        let Some(next) = segments.peek() else {
+            at.insert(name.to_owned(), value);
+            return Ok(());
+        };
+        let entry = at.entry(name.to_owned()).or_insert(Value::Null);
+        let slot = match next.parse::<usize>() {
+            Ok(index) => {
+                segments.next();
+                if !entry.is_array() {
+                    *entry = Value::Array(Vec::new());
+                }
+                let items = entry.as_array_mut().expect("made a list above");
+                if items.len() <= index {
+                    items.resize(index + 1, Value::Null);
+                }
+                if segments.peek().is_none() {
+                    items[index] = value;
+                    return Ok(());
+                }
+                &mut items[index]
+            }
+            Err(_) => entry,
+        };
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        at = slot.as_object_mut().expect("made an object above");
+    }
+    Ok(())
+}
+
 /// One value of type `ty` from its command-line text.
 fn scalar(ty: Ty, raw: &str) -> Result<Value, String> {
     let json = |what: &str| {
@@ -441,6 +577,71 @@ mod tests {
         assert_eq!(bad.path, "Operator");
         let bad = one("Restrictions", &["{}", "nope"]).unwrap_err();
         assert_eq!(bad.path, "Restrictions.1");
+    }
+
+    #[test]
+    fn unfolded_options_are_taken_out_and_typed() {
+        let action = crate::spec::action("CreateMultiFlowSignQRCode").unwrap();
+        let mut args: Vec<std::ffi::OsString> = [
+            "ess",
+            "CreateMultiFlowSignQRCode",
+            "--Operator.UserId",
+            "u",
+            "--Restrictions.1.Mobile=188",
+            "--FlowName",
+            "n",
+            "--ApproverComponentLimitTypes.0.Values",
+            "HANDWRITE",
+            "--region.x",
+            "r",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        let unfolded = take_unfolded(action, &mut args);
+        assert_eq!(
+            args,
+            [
+                "ess",
+                "CreateMultiFlowSignQRCode",
+                "--FlowName",
+                "n",
+                "--region.x",
+                "r"
+            ]
+        );
+        let mut body = Map::new();
+        for u in &unfolded {
+            apply_unfolded(&mut body, action.input, u).unwrap();
+        }
+        assert_eq!(
+            Value::Object(body),
+            serde_json::json!({
+                "Operator": {"UserId": "u"},
+                "Restrictions": [null, {"Mobile": "188"}],
+                "ApproverComponentLimitTypes": [{"Values": ["HANDWRITE"]}]
+            })
+        );
+        let bad = Unfolded {
+            path: "Restrictions.Name".into(),
+            value: "x".into(),
+        };
+        assert_eq!(
+            apply_unfolded(&mut Map::new(), action.input, &bad)
+                .unwrap_err()
+                .rule,
+            "unknown"
+        );
+        let bad = Unfolded {
+            path: "Restrictions.0.IdCardType".into(),
+            value: "x".into(),
+        };
+        assert!(apply_unfolded(&mut Map::new(), action.input, &bad).is_ok());
+        let bad = Unfolded {
+            path: "ApproverComponentLimitTypes.0.RecipientId.X".into(),
+            value: "x".into(),
+        };
+        assert!(apply_unfolded(&mut Map::new(), action.input, &bad).is_err());
     }
 
     #[test]

@@ -39,7 +39,11 @@ pub struct Options {
 impl Options {
     /// Reads the options of `action`; the request body is assembled and
     /// checked here, problems kept for [`run`] to report.
-    pub fn from_matches(action: &'static ActionDef, m: &ArgMatches) -> Result<Options, Failure> {
+    pub fn from_matches(
+        action: &'static ActionDef,
+        m: &ArgMatches,
+        unfolded: &[request::Unfolded],
+    ) -> Result<Options, Failure> {
         let text = |id: &str| m.get_one::<String>(id).cloned();
         let mut body = match m.get_one::<String>("cli-input-json") {
             Some(arg) => request::read_input_json(arg).map_err(|e| match e {
@@ -59,6 +63,11 @@ impl Options {
                     body.insert(member.wire.to_owned(), v);
                 }
                 Err(p) => problems.push(p),
+            }
+        }
+        for option in unfolded {
+            if let Err(p) = request::apply_unfolded(&mut body, action.input, option) {
+                problems.push(p);
             }
         }
         let profile = Profile::resolve(m.get_one::<String>("profile").map(String::as_str));

@@ -196,6 +196,33 @@ fn member_options_and_kebab_case_aliases() {
     let id: String = serde_json::from_str(&stdout(&out)).expect("a JSON string");
     let code = service.emulator.qr_code(&id).expect("the code was created");
     assert_eq!(code.max_flow_num, 3);
+
+    // tccli's unfolded form: members part by part.
+    let out = ess_for(&home.0)
+        .args([
+            QR,
+            "--cli-unfold-argument",
+            "--endpoint",
+            &service.endpoint(),
+        ])
+        .args(["--Operator.UserId", defaults::OPERATOR_ID])
+        .args([
+            "--TemplateId",
+            defaults::B2C_TEMPLATE_ID,
+            "--FlowName",
+            "入职",
+        ])
+        .args([
+            "--Restrictions.0.Name",
+            "张三",
+            "--Restrictions.0.Mobile=18800009527",
+        ])
+        .args(["--filter", "QrCode.QrCodeId"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id: String = serde_json::from_str(&stdout(&out)).expect("a JSON string");
+    assert!(service.emulator.qr_code(&id).is_some());
 }
 
 #[test]
