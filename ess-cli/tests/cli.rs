@@ -598,3 +598,49 @@ fn shell_completions() {
         assert!(script.contains("TemplateId"), "{shell}");
     }
 }
+
+#[test]
+fn the_integration_test_environment_and_per_action_hosts() {
+    let home = Scratch::new("environment");
+    let first_line = |args: &[&str], env: Option<(&str, &str)>| {
+        let mut c = ess_for(&home.0);
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        let skeleton = ess(&home.0)
+            .args([args[0], "--generate-cli-skeleton"])
+            .output()
+            .unwrap();
+        let out = c
+            .args(args)
+            .args(["--cli-input-json", "-", "--dry-run"])
+            .write_stdin(skeleton.stdout)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out).lines().next().unwrap().to_owned()
+    };
+    assert_eq!(
+        first_line(&[QR], None),
+        "POST https://ess.tencentcloudapi.com/"
+    );
+    assert_eq!(
+        first_line(&[QR, "--environment", "test"], None),
+        "POST https://ess.test.ess.tencent.cn/"
+    );
+    assert_eq!(
+        first_line(&[QR], Some(("TENCENTCLOUD_ESS_ENVIRONMENT", "test"))),
+        "POST https://ess.test.ess.tencent.cn/"
+    );
+    assert_eq!(
+        first_line(&["UploadFiles", "--environment", "test"], None),
+        "POST https://file.test.ess.tencent.cn/"
+    );
+    assert_eq!(
+        first_line(
+            &[QR],
+            Some(("TENCENTCLOUD_ESS_ENDPOINT", "http://127.0.0.1:9"))
+        ),
+        "POST http://127.0.0.1:9/"
+    );
+}
