@@ -173,7 +173,17 @@ impl Options {
 pub fn run(action: &'static ActionDef, mut opts: Options) -> Result<(), Failure> {
     let mut problems = std::mem::take(&mut opts.problems);
     let found = request::check(&mut opts.body, action.input);
-    problems.extend(found);
+    // A required member whose option could not be read is not also
+    // reported missing.
+    let unread: Vec<String> = problems
+        .iter()
+        .map(|p| p.path.split('.').next().unwrap_or_default().to_owned())
+        .collect();
+    problems.extend(
+        found
+            .into_iter()
+            .filter(|p| p.rule != "required" || !unread.contains(&p.path)),
+    );
     // A required member that is missing or was removed gets a stand-in
     // that meets the rules, so that the rest of the request is still
     // checked; what is found at a stand-in is not reported.

@@ -569,6 +569,27 @@ fn usage_errors() {
         stderr(&out)
     );
 
+    // A member whose option cannot be read is not also reported missing.
+    let out = ess(&home.0)
+        .args([
+            QR,
+            "--Operator",
+            "{",
+            "--TemplateId",
+            "x",
+            "--FlowName",
+            "n",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.matches("Operator").count(), 1, "{err}");
+    assert!(
+        err.contains("TemplateId: must be at least 32 characters"),
+        "{err}"
+    );
+
     let out = ess(&home.0)
         .args([QR, "--cli-input-json", "[1]"])
         .output()
