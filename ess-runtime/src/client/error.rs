@@ -586,7 +586,11 @@ impl ResponseError {
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unusable response (HTTP {}): {}", self.inner.status, self.inner.kind)?;
+        write!(
+            f,
+            "unusable response (HTTP {}): {}",
+            self.inner.status, self.inner.kind
+        )?;
         if !self.inner.excerpt.is_empty() {
             write!(f, "; body starts with {:?}", self.inner.excerpt)?;
         }
@@ -596,7 +600,8 @@ impl fmt::Display for ResponseError {
 
 impl StdError for ResponseError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner.source
+        self.inner
+            .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
