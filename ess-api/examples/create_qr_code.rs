@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(CreateMultiFlowSignQrCodeError::FailedOperationQrCodeTemplateId(meta)) => {
                 eprintln!(
                     "template cannot be used for a QR code (request {:?})",
-                    meta.request_id
+                    meta.request_id()
                 )
             }
             Some(other) => eprintln!("service error: {other}"),

@@ -101,7 +101,7 @@ async fn the_seed_error_surfaces_as_its_variant_with_the_request_id() {
     let service = err.into_service_error().expect("a service error");
     match &service {
         CreateMultiFlowSignQrCodeError::FailedOperationQrCodeTemplateId(meta) => {
-            assert_eq!(meta.request_id.as_deref(), Some("s169*****0872"));
+            assert_eq!(meta.request_id(), Some("s169*****0872"));
         }
         other => panic!("unexpected variant {other:?}"),
     }
@@ -122,11 +122,7 @@ async fn an_invalid_request_never_leaves_the_process() {
         .await
         .unwrap_err();
     let violations = err.validation_errors().expect("a validation error");
-    let paths: Vec<&str> = violations
-        .violations()
-        .iter()
-        .map(|v| v.path.as_str())
-        .collect();
+    let paths: Vec<&str> = violations.violations().iter().map(|v| v.path()).collect();
     assert_eq!(paths, ["template_id", "flow_name", "flow_effective_day"]);
     assert!(server.received().is_empty());
 }
@@ -219,7 +215,7 @@ async fn question_mark_works_across_actions() {
         .unwrap_err();
     match err.into_inner() {
         SdkError::Service(EssError::ResourceNotFoundQrInfo(meta)) => {
-            assert_eq!(meta.request_id.as_deref(), Some("r-2"));
+            assert_eq!(meta.request_id(), Some("r-2"));
         }
         other => panic!("unexpected {other:?}"),
     }

@@ -71,6 +71,14 @@ fn asked(seen: &Mutex<Vec<Vec<u8>>>) -> Vec<&'static str> {
         .collect()
 }
 
+/// The smallest UploadFiles request (its one required member set).
+fn upload() -> UploadFilesInput {
+    UploadFilesInput::builder()
+        .business_type("DOCUMENT")
+        .build()
+        .unwrap()
+}
+
 async fn call<A: Action>(client: &Client, input: A) {
     let r = client.send_unvalidated(input).await;
     assert!(r.is_err(), "the recorder never answers");
@@ -92,7 +100,7 @@ async fn upload_files_goes_to_the_file_host_and_the_rest_to_the_api_host() {
     ] {
         let (addr, seen) = recorder().await;
         let client = client(addr, environment);
-        call(&client, UploadFilesInput::default()).await;
+        call(&client, upload()).await;
         assert_eq!(asked(&seen), vec![file], "{environment}: UploadFiles");
 
         let (addr, seen) = recorder().await;
@@ -112,7 +120,7 @@ async fn an_endpoint_takes_every_action() {
             .with_credentials(Credentials::new("AKIDhosts", "hosts-secret").unwrap()),
     )
     .unwrap();
-    call(&client, UploadFilesInput::default()).await;
+    call(&client, upload()).await;
     call(&client, DescribeFlowInfoInput::default()).await;
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2, "both calls reached the one endpoint");

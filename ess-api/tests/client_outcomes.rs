@@ -117,9 +117,9 @@ async fn service_error_is_typed_and_not_retried() {
     assert!(text.contains("ResourceNotFound.Thing"), "{text}");
     match err.into_service_error() {
         Some(TestError::NotFound(meta)) => {
-            assert_eq!(meta.code, "ResourceNotFound.Thing");
-            assert_eq!(meta.message, "test error ResourceNotFound.Thing");
-            assert_eq!(meta.request_id.as_deref(), Some("req-0"));
+            assert_eq!(meta.code(), "ResourceNotFound.Thing");
+            assert_eq!(meta.message(), "test error ResourceNotFound.Thing");
+            assert_eq!(meta.request_id(), Some("req-0"));
         }
         other => panic!("{other:?}"),
     }
@@ -132,7 +132,7 @@ async fn validation_failure_sends_nothing() {
     let client = ess_api::Client::new(server.config()).unwrap();
     let err = client.send(DescribeThing::new("")).await.unwrap_err();
     let violations = err.validation_errors().expect("a validation error");
-    assert_eq!(violations.violations()[0].path, "thing_id");
+    assert_eq!(violations.violations()[0].path(), "thing_id");
     assert!(matches!(err, SdkError::Construction(_)));
     assert!(!err.may_have_been_sent());
     let err = client

@@ -123,8 +123,8 @@ async fn with_emulator(out: &mut dyn Write) -> Result<()> {
         )) => writeln!(
             out,
             "   FailedOperationQrCodeTemplateId: {}\n   (RequestId {})\n",
-            meta.message,
-            meta.request_id.as_deref().unwrap_or("-")
+            meta.message(),
+            meta.request_id().unwrap_or("-")
         )?,
         Err(other) => return Err(other.into()),
         Ok(_) => return Err("the template should have been refused".into()),

@@ -399,7 +399,7 @@ async fn client_and_emulator_agree_on_validation() {
         .expect("refused before sending")
         .violations()
         .iter()
-        .map(|v| v.path.clone())
+        .map(|v| v.path().to_owned())
         .collect();
     assert_eq!(paths, ["flow_name", "flow_effective_day"]);
     let remote = refused(long()).await;
@@ -550,7 +550,7 @@ async fn cancel_invalidates_a_code() {
     {
         // Cancelling documents no code of its own for a stranger.
         Err(SdkError::Service(C::OperationDenied(m))) => {
-            assert!(m.message.contains("not an employee"), "{m:?}")
+            assert!(m.message().contains("not an employee"), "{m:?}")
         }
         other => panic!("{other:?}"),
     }

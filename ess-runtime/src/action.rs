@@ -4,7 +4,11 @@ use crate::error_meta::ServiceError;
 use crate::validate::Validate;
 
 /// An ESS action: implemented by each generated `...Input` type.
-pub trait Action: serde::Serialize + Validate + Clone + Send + Sync + 'static {
+///
+/// Sealed: the generated request types are its only implementations.
+pub trait Action:
+    crate::sealed::Sealed + serde::Serialize + Validate + Clone + Send + Sync + 'static
+{
     /// The action's name on the wire (`X-TC-Action`).
     const NAME: &'static str;
     /// Whether sending the same request twice is harmless, so that ambiguous

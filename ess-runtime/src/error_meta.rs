@@ -4,14 +4,14 @@ use std::fmt;
 
 /// The raw parts of an error answered by the service:
 /// `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
+///
+/// Read through its accessors; parts the service may add later can join
+/// without breaking code that uses them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ErrorMeta {
-    /// The service's error code, such as `FailedOperation.QrCodeTemplateId`.
-    pub code: String,
-    /// The service's message, as sent.
-    pub message: String,
-    /// The id of the request that failed, when the service returned one.
-    pub request_id: Option<String>,
+    code: String,
+    message: String,
+    request_id: Option<String>,
 }
 
 impl ErrorMeta {
@@ -28,6 +28,30 @@ impl ErrorMeta {
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
         self
+    }
+
+    /// The service's error code, such as `FailedOperation.QrCodeTemplateId`.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The service's message, as sent.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The id of the request that failed, when the service returned one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// Builds from decoded parts (the client's decoder).
+    pub(crate) fn from_parts(code: String, message: String, request_id: Option<String>) -> Self {
+        Self {
+            code,
+            message,
+            request_id,
+        }
     }
 }
 
@@ -76,8 +100,9 @@ impl RetryClass {
 /// A typed error enum for a set of service error codes.
 ///
 /// Implemented by `#[derive(EssError)]`: one variant per modeled code plus one
-/// catch-all variant that keeps codes not modeled yet.
-pub trait ServiceError: std::error::Error + Send + Sync + 'static {
+/// catch-all variant that keeps codes not modeled yet. Sealed: the derive is
+/// the only way to implement it.
+pub trait ServiceError: crate::sealed::Sealed + std::error::Error + Send + Sync + 'static {
     /// Every code with a variant of its own, in declaration order.
     const CODES: &'static [&'static str];
 
@@ -98,17 +123,17 @@ pub trait ServiceError: std::error::Error + Send + Sync + 'static {
 
     /// The service's error code.
     fn code(&self) -> &str {
-        &self.meta().code
+        self.meta().code()
     }
 
     /// The service's message.
     fn message(&self) -> &str {
-        &self.meta().message
+        self.meta().message()
     }
 
     /// The request id, when the service returned one.
     fn request_id(&self) -> Option<&str> {
-        self.meta().request_id.as_deref()
+        self.meta().request_id()
     }
 }
 

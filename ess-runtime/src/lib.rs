@@ -30,12 +30,22 @@ pub use error_meta::{ErrorMeta, RetryClass, ServiceError};
 pub use ess_macros::{EssError, EssModel};
 pub use validate::{Validate, ValidationErrors, Violation};
 
+/// The seal of [`Action`] and [`ServiceError`]: they are implemented by
+/// generated code and the derives, not by applications, so that methods can
+/// be added to them without breaking anyone. Not public API.
+#[doc(hidden)]
+pub mod sealed {
+    /// Implemented next to every `Action` and `ServiceError` implementation.
+    pub trait Sealed {}
+}
+
 /// Items used by code that the derives and the generator emit. Not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{__decode_response as decode_response, ServiceInfo};
     pub use crate::de;
     pub use crate::error_meta::{fallback_retry_class, ErrorMeta, RetryClass, ServiceError};
+    pub use crate::sealed::Sealed;
     pub use crate::validate::{check, Format, Path, Report, Rule, Validate, ValidationErrors};
     pub use serde;
 }

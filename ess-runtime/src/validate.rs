@@ -272,12 +272,9 @@ impl fmt::Display for Rule {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Violation {
-    /// Path of the offending field, such as `restrictions[1].mobile`.
-    pub path: String,
-    /// The same path in the service's notation, such as `Restrictions.1.Mobile`.
-    pub wire_path: String,
-    /// The rule that failed and the offending property.
-    pub rule: Rule,
+    path: String,
+    wire_path: String,
+    rule: Rule,
 }
 
 impl Violation {

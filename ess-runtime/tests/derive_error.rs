@@ -82,7 +82,7 @@ fn from_meta_picks_the_variant_of_each_code() {
 fn unknown_codes_land_in_the_unhandled_variant_with_everything_kept() {
     let e = err("FailedOperation.SomethingNew");
     assert!(e.is_unhandled());
-    assert!(matches!(&e, E::Unhandled(m) if m.code == "FailedOperation.SomethingNew"));
+    assert!(matches!(&e, E::Unhandled(m) if m.code() == "FailedOperation.SomethingNew"));
     assert_eq!(e.code(), "FailedOperation.SomethingNew");
     assert_eq!(e.message(), "message");
     assert_eq!(e.request_id(), Some("req-1"));

@@ -78,7 +78,7 @@ fn only(b: RequestBuilder) -> (String, Rule) {
     let v = violations(b.build());
     assert_eq!(v.len(), 1, "expected exactly one violation: {v:?}");
     let v = v.into_iter().next().unwrap();
-    (v.path, v.rule)
+    (v.path().to_owned(), v.rule().clone())
 }
 
 fn ok(b: RequestBuilder) -> Request {
@@ -302,7 +302,7 @@ fn element_rules_apply_to_each_element() {
     );
     let v = violations(valid().set_scores(Some(vec![0, 6])).build());
     assert_eq!(
-        v.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(),
+        v.iter().map(|v| v.path()).collect::<Vec<_>>(),
         ["scores[0]", "scores[1]"]
     );
 }
@@ -330,7 +330,7 @@ fn nested_paths_name_the_element_and_field() {
         .restrictions(mobile("1380000000x"))
         .set_owner(Some(Box::new(mobile("123"))));
     let v = violations(b.build());
-    let found: Vec<(&str, &Rule)> = v.iter().map(|v| (v.path.as_str(), &v.rule)).collect();
+    let found: Vec<(&str, &Rule)> = v.iter().map(|v| (v.path(), v.rule())).collect();
     assert_eq!(
         found,
         [
@@ -351,8 +351,8 @@ fn nested_paths_name_the_element_and_field() {
         .unwrap();
     let v = violations(valid().set_restrictions(Some(vec![missing])).build());
     assert_eq!(v.len(), 1);
-    assert_eq!(v[0].path, "restrictions[0].mobile");
-    assert_eq!(v[0].rule, Rule::Required);
+    assert_eq!(v[0].path(), "restrictions[0].mobile");
+    assert_eq!(*v[0].rule(), Rule::Required);
 }
 
 #[test]
@@ -364,10 +364,7 @@ fn required_option_field() {
     let r = Restriction::builder().build();
     let v = r.err().unwrap().into_violations();
     assert_eq!(v.len(), 1);
-    assert_eq!(
-        (v[0].path.as_str(), &v[0].rule),
-        ("mobile", &Rule::Required)
-    );
+    assert_eq!((v[0].path(), v[0].rule()), ("mobile", &Rule::Required));
 }
 
 #[test]
@@ -379,7 +376,7 @@ fn build_reports_every_problem_in_field_order() {
         .password("short"); // too short
                             // restrictions, scores, token and count are missing
     let v = violations(b.build());
-    let found: Vec<(&str, &str)> = v.iter().map(|v| (v.path.as_str(), v.rule.name())).collect();
+    let found: Vec<(&str, &str)> = v.iter().map(|v| (v.path(), v.rule().name())).collect();
     assert_eq!(
         found,
         [
@@ -395,10 +392,7 @@ fn build_reports_every_problem_in_field_order() {
     );
     let e = Request::builder().build().err().unwrap();
     assert_eq!(
-        e.violations()
-            .iter()
-            .map(|v| v.path.as_str())
-            .collect::<Vec<_>>(),
+        e.violations().iter().map(|v| v.path()).collect::<Vec<_>>(),
         [
             "title",
             "restrictions",
@@ -408,8 +402,8 @@ fn build_reports_every_problem_in_field_order() {
             "count"
         ]
     );
-    assert!(e.violations().iter().all(|v| v.rule == Rule::Required));
-    assert_eq!(e.at("token").map(|v| &v.rule), Some(&Rule::Required));
+    assert!(e.violations().iter().all(|v| *v.rule() == Rule::Required));
+    assert_eq!(e.at("token").map(|v| v.rule()), Some(&Rule::Required));
 }
 
 #[test]
@@ -424,11 +418,11 @@ fn build_unvalidated_checks_only_missing_fields() {
     assert_eq!(r.title, "a");
     assert_eq!(r.level, Some(99));
     let v = r.validate().err().unwrap().into_violations();
-    let found: Vec<&str> = v.iter().map(|v| v.path.as_str()).collect();
+    let found: Vec<&str> = v.iter().map(|v| v.path()).collect();
     assert_eq!(found, ["title", "level", "codes[0]", "password"]);
 
     let v = violations(Request::builder().title("a").token("t").build_unvalidated());
-    let found: Vec<(&str, &Rule)> = v.iter().map(|v| (v.path.as_str(), &v.rule)).collect();
+    let found: Vec<(&str, &Rule)> = v.iter().map(|v| (v.path(), v.rule())).collect();
     assert_eq!(
         found,
         [
@@ -464,7 +458,7 @@ fn validate_checks_an_existing_value() {
         r#type: None,
     };
     let v = r.validate().err().unwrap().into_violations();
-    let found: Vec<(&str, &Rule)> = v.iter().map(|v| (v.path.as_str(), &v.rule)).collect();
+    let found: Vec<(&str, &Rule)> = v.iter().map(|v| (v.path(), v.rule())).collect();
     assert_eq!(
         found,
         [

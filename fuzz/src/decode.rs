@@ -3,9 +3,9 @@
 use std::fmt::Debug;
 
 use bytes::Bytes;
-use ess_api::client::error::MAX_EXCERPT_BYTES;
 use ess_api::__private::decode_response as __decode_response;
 use ess_api::client::ResponseErrorKind;
+use ess_api::client::MAX_EXCERPT_BYTES;
 use ess_api::{Action, SdkError, ServiceError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -121,7 +121,7 @@ where
             Outcome::Output
         }
         Err(e) => {
-            let e: ess_api::Error = e.map_service(ess_api::EssError::from);
+            let e: SdkError<ess_api::EssError> = e.map_service(ess_api::EssError::from);
             let _ = format!("{e} {e:?}");
             let _ = (
                 e.code(),

@@ -37,7 +37,7 @@ where
             .push(format!("request does not decode: {e}")),
         Ok(input) => {
             if let Err(v) = input.validate() {
-                outcome.violations = v.violations().iter().map(|v| v.path.clone()).collect();
+                outcome.violations = v.violations().iter().map(|v| v.path().to_owned()).collect();
             }
             match serde_json::to_value(&input) {
                 Ok(again) if json_eq(&again, request) => {}
@@ -52,22 +52,24 @@ where
     }
     let body = &response["Response"];
     if let Some(err) = body.get("Error").filter(|e| !e.is_null()) {
-        let meta = ErrorMeta {
-            code: err["Code"].as_str().unwrap_or_default().to_string(),
-            message: err["Message"].as_str().unwrap_or_default().to_string(),
-            request_id: body["RequestId"].as_str().map(str::to_string),
-        };
+        let mut meta = ErrorMeta::new(
+            err["Code"].as_str().unwrap_or_default(),
+            err["Message"].as_str().unwrap_or_default(),
+        );
+        if let Some(id) = body["RequestId"].as_str() {
+            meta = meta.with_request_id(id);
+        }
         let typed = A::Error::from_meta(meta.clone());
-        if typed.code() != meta.code || typed.request_id() != meta.request_id.as_deref() {
+        if typed.code() != meta.code() || typed.request_id() != meta.request_id() {
             outcome
                 .failures
-                .push(format!("error {} lost its code or request id", meta.code));
+                .push(format!("error {} lost its code or request id", meta.code()));
         }
         // Typed by the action, or, for a code the action does not document,
         // by the service-wide error it converts into.
         outcome.error_code_typed = !typed.is_unhandled()
             || !<ess_api::EssError as ServiceError>::from_meta(meta.clone()).is_unhandled();
-        outcome.error_code = Some(meta.code);
+        outcome.error_code = Some(meta.code().to_owned());
     } else if let Err(e) = serde_json::from_value::<A::Output>(body.clone()) {
         outcome
             .failures

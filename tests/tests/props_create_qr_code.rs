@@ -669,7 +669,7 @@ fn a_broken_member_is_reported_at_its_path_by_the_builder_and_the_emulator() {
             let found: Vec<(String, &str)> = errors
                 .violations()
                 .iter()
-                .map(|v| (v.path.clone(), v.rule.name()))
+                .map(|v| (v.path().to_owned(), v.rule().name()))
                 .collect();
             prop_assert_eq!(found, vec![(path.clone(), rule)]);
             prop_assert!(errors.to_string().contains(&path));

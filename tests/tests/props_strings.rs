@@ -58,12 +58,12 @@ fn nasty() -> impl Strategy<Value = String> {
 /// value at its path.
 fn counts_are_characters(errors: &ValidationErrors, value_at: impl Fn(&str) -> Option<String>) {
     for v in errors.violations() {
-        let actual = match v.rule {
-            Rule::MinChars { actual, .. } | Rule::MaxChars { actual, .. } => actual,
+        let actual = match v.rule() {
+            Rule::MinChars { actual, .. } | Rule::MaxChars { actual, .. } => *actual,
             _ => continue,
         };
-        if let Some(value) = value_at(&v.path) {
-            assert_eq!(actual, value.chars().count(), "{}", v.path);
+        if let Some(value) = value_at(&v.path()) {
+            assert_eq!(actual, value.chars().count(), "{}", v.path());
         }
         let _ = (v.to_string(), format!("{v:?}"));
     }
@@ -180,8 +180,8 @@ fn only(r: Result<CreateMultiFlowSignQrCodeInput, ValidationErrors>) -> (String,
     let e = r.expect_err("refused");
     assert_eq!(e.violations().len(), 1, "{e}");
     (
-        e.violations()[0].path.clone(),
-        e.violations()[0].rule.clone(),
+        e.violations()[0].path().to_owned(),
+        e.violations()[0].rule().clone(),
     )
 }
 

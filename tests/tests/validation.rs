@@ -27,7 +27,7 @@ fn only_violation(r: Result<CreateMultiFlowSignQrCodeInput, ValidationErrors>) -
     let e = r.expect_err("the request should be rejected");
     assert_eq!(e.violations().len(), 1, "{e}");
     let v = &e.violations()[0];
-    (v.path.clone(), v.rule.clone())
+    (v.path().to_owned(), v.rule().clone())
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn restriction_mobile_is_eleven_digits_at_its_path() {
         .mobile("1880000952")
         .build();
     // The nested builder already rejects it...
-    assert_eq!(bad.unwrap_err().violations()[0].path, "mobile");
+    assert_eq!(bad.unwrap_err().violations()[0].path(), "mobile");
     // ...and a value assembled without validation is caught at the outer level.
     let bad = ApproverRestriction::builder()
         .name("李四")
@@ -190,20 +190,19 @@ fn component_limit_needs_a_recipient_and_a_method() {
         .set_values(Some(vec![]))
         .build();
     let e = limit.unwrap_err();
-    assert_eq!(e.violations()[0].path, "values");
-    assert_eq!(e.violations()[0].rule, Rule::MinItems { min: 1, actual: 0 });
+    assert_eq!(e.violations()[0].path(), "values");
+    assert_eq!(
+        *e.violations()[0].rule(),
+        Rule::MinItems { min: 1, actual: 0 }
+    );
 
     let missing = ApproverComponentLimitType::builder().build().unwrap_err();
-    let paths: Vec<&str> = missing
-        .violations()
-        .iter()
-        .map(|v| v.path.as_str())
-        .collect();
+    let paths: Vec<&str> = missing.violations().iter().map(|v| v.path()).collect();
     assert_eq!(paths, ["recipient_id", "values"]);
     assert!(missing
         .violations()
         .iter()
-        .all(|v| v.rule == Rule::Required));
+        .all(|v| *v.rule() == Rule::Required));
 }
 
 #[test]
@@ -214,7 +213,7 @@ fn every_violation_is_reported_at_once_in_field_order() {
         .user_data("%%%")
         .build()
         .unwrap_err();
-    let paths: Vec<&str> = e.violations().iter().map(|v| v.path.as_str()).collect();
+    let paths: Vec<&str> = e.violations().iter().map(|v| v.path()).collect();
     assert_eq!(
         paths,
         [
@@ -250,7 +249,7 @@ fn cancel_checks_the_qr_code_id() {
         .qr_code_id("short")
         .build()
         .unwrap_err();
-    let paths: Vec<&str> = e.violations().iter().map(|v| v.path.as_str()).collect();
+    let paths: Vec<&str> = e.violations().iter().map(|v| v.path()).collect();
     assert_eq!(paths, ["operator", "qr_code_id"]);
 }
 

@@ -47,6 +47,8 @@ impl Validate for DescribeThing {
     }
 }
 
+impl ess_runtime::__private::Sealed for DescribeThing {}
+
 impl Action for DescribeThing {
     const NAME: &'static str = "DescribeThing";
     const IDEMPOTENT: bool = true;
@@ -84,6 +86,8 @@ impl Validate for CreateThing {
     }
 }
 
+impl ess_runtime::__private::Sealed for CreateThing {}
+
 impl Action for CreateThing {
     const NAME: &'static str = "CreateThing";
     const IDEMPOTENT: bool = false;
@@ -120,6 +124,7 @@ impl fmt::Display for TestError {
 
 impl std::error::Error for TestError {}
 
+impl ess_runtime::__private::Sealed for TestError {}
 impl ServiceError for TestError {
     const CODES: &'static [&'static str] = &[
         "RequestLimitExceeded",
@@ -129,7 +134,7 @@ impl ServiceError for TestError {
     ];
 
     fn from_meta(meta: ErrorMeta) -> Self {
-        match meta.code.as_str() {
+        match meta.code() {
             "RequestLimitExceeded" => TestError::Throttled(meta),
             "InternalError" => TestError::Internal(meta),
             "AuthFailure.SignatureExpire" => TestError::SignatureExpired(meta),
@@ -164,7 +169,7 @@ impl ServiceError for TestError {
             TestError::Internal(_) => RetryClass::Transient,
             TestError::SignatureExpired(_) => RetryClass::Resign,
             TestError::NotFound(_) => RetryClass::Never,
-            TestError::Unhandled(m) => fallback_retry_class(&m.code),
+            TestError::Unhandled(m) => fallback_retry_class(&m.code()),
         }
     }
 

@@ -109,6 +109,7 @@ pub(super) fn action(model: &Model, a: &Action) -> TokenStream {
         pub mod #module {
             #input_struct
 
+            impl ::ess_api::__private::Sealed for #input {}
             impl ::ess_api::Action for #input {
                 const NAME: &'static str = #wire;
                 const IDEMPOTENT: bool = #idempotent;

@@ -120,9 +120,17 @@ pub(super) fn structure(model: &Model, item: &Item<'_>) -> TokenStream {
         (serde_derives(item.direction, true), quote!())
     };
     let doc = docs(&item.doc);
+    // `Default` would make a value whose required members were never set
+    // (`send(Input::default())`): only structures without required members
+    // have it, and received ones, which decoding starts from.
+    let default = if received || !item.members.iter().any(|m| m.required) {
+        quote!(Default,)
+    } else {
+        quote!()
+    };
     quote! {
         #doc
-        #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]
+        #[derive(Clone, #default PartialEq, ::ess_api::EssModel)]
         #serde_derives
         #[non_exhaustive]
         pub struct #name {

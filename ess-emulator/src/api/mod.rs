@@ -236,12 +236,12 @@ fn violations<A: Action>(
         .map(|v| format!("{} {}", v.wire_path(), v.rule()))
         .collect::<Vec<_>>()
         .join("; ");
-    if first.rule == Rule::Required {
+    if *first.rule() == Rule::Required {
         let mut e = missing::<A>(first.wire_path());
         e = ApiError::new(e.code().to_owned(), message);
         return e;
     }
-    let code = violation_code(&first.path).unwrap_or_else(|| {
+    let code = violation_code(&first.path()).unwrap_or_else(|| {
         let leaf = member_leaf(first.wire_path());
         documented::<A>(&format!("InvalidParameter.{leaf}")).unwrap_or(codes::INVALID_PARAMETER)
     });

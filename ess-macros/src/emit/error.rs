@@ -28,7 +28,7 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
         quote!(#unhandled)
     } else {
         quote! {
-            match meta.code.as_str() {
+            match meta.code() {
                 #(#codes => #modeled,)*
                 _ => #unhandled,
             }
@@ -48,12 +48,12 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
     // one and it knows the code, otherwise the class of the code's family.
     let fallback = match &item.catalogue {
         Some(catalogue) => quote! {
-            match #catalogue(&meta.code) {
+            match #catalogue(meta.code()) {
                 ::core::option::Option::Some(class) => class,
-                ::core::option::Option::None => #p::fallback_retry_class(&meta.code),
+                ::core::option::Option::None => #p::fallback_retry_class(meta.code()),
             }
         },
-        None => quote!(#p::fallback_retry_class(&meta.code)),
+        None => quote!(#p::fallback_retry_class(meta.code())),
     };
 
     let helpers = item.modeled.iter().map(|m| {
@@ -88,6 +88,9 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
     });
 
     quote! {
+        #[automatically_derived]
+        impl #p::Sealed for #ident {}
+
         #[automatically_derived]
         #[allow(deprecated)]
         impl #p::ServiceError for #ident {
@@ -220,6 +223,9 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
         TokenStream::new()
     };
     quote! {
+        #[automatically_derived]
+        impl #p::Sealed for #ident {}
+
         #[automatically_derived]
         #[allow(deprecated)]
         impl #p::ServiceError for #ident {

@@ -124,11 +124,9 @@ pub(crate) fn probe(body: &[u8]) -> Result<Probe, serde_json::Error> {
     };
     let request_id = response.request_id.0.map(Cow::into_owned);
     Ok(Probe {
-        error: response.error.map(|e| ErrorMeta {
-            code: e.code,
-            message: e.message,
-            request_id: request_id.clone(),
-        }),
+        error: response
+            .error
+            .map(|e| ErrorMeta::from_parts(e.code, e.message, request_id.clone())),
         request_id,
     })
 }
@@ -235,11 +233,11 @@ impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ResponseSeed<T> {
             }
         }
         if let Some(error) = watch.error {
-            return Ok(Fast::Service(ErrorMeta {
-                code: error.code,
-                message: error.message,
-                request_id: watch.request_id.map(Cow::into_owned),
-            }));
+            return Ok(Fast::Service(ErrorMeta::from_parts(
+                error.code,
+                error.message,
+                watch.request_id.map(Cow::into_owned),
+            )));
         }
         Ok(match result {
             Ok(value) => Fast::Output {
@@ -558,15 +556,15 @@ mod tests {
                 service::<Loose>(body),
                 service::<Strict>(body),
             ] {
-                assert_eq!(meta.code, "InternalError");
-                assert_eq!(meta.message, "boom");
-                assert_eq!(meta.request_id.as_deref(), Some("r-9"));
+                assert_eq!(meta.code(), "InternalError");
+                assert_eq!(meta.message(), "boom");
+                assert_eq!(meta.request_id(), Some("r-9"));
             }
         }
         let meta =
             service::<Out>(r#"{"Response": {"Error": {"Code": "A.B", "Message": "\u672a"}}}"#);
-        assert_eq!(meta.message, "\u{672a}");
-        assert_eq!(meta.request_id, None);
+        assert_eq!(meta.message(), "\u{672a}");
+        assert_eq!(meta.request_id(), None);
     }
 
     #[test]
@@ -619,17 +617,17 @@ mod tests {
         let meta = service::<Out>(
             r#"{"Response": {"FlowId": 5, "Error": {"Code": "X", "Message": "y"}, "RequestId": "r"}}"#,
         );
-        assert_eq!(meta.code, "X");
+        assert_eq!(meta.code(), "X");
         // Unknown member refused by the output type before the error member.
         let meta = service::<Strict>(
             r#"{"Response": {"Unknown": [1], "Error": {"Code": "X", "Message": "y"}}}"#,
         );
-        assert_eq!(meta.code, "X");
+        assert_eq!(meta.code(), "X");
         // Duplicate field refused by the output type, with a value pending.
         let meta = service::<Out>(
             r#"{"Response": {"FlowId": "a", "FlowId": "b", "Error": {"Code": "X", "Message": "y"}}}"#,
         );
-        assert_eq!(meta.code, "X");
+        assert_eq!(meta.code(), "X");
         // A malformed error member is not a service error.
         assert!(decode::<Loose>(br#"{"Response": {"Error": "oops"}}"#).is_err());
     }
@@ -637,7 +635,7 @@ mod tests {
     #[test]
     fn probe_finds_only_what_it_needs() {
         let p = probe(br#"{"Response": {"Big": [1,2,3], "Error": {"Code": "C", "Message": "M"}, "RequestId": "r"}}"#).unwrap();
-        assert_eq!(p.error.unwrap().code, "C");
+        assert_eq!(p.error.unwrap().code(), "C");
         assert_eq!(p.request_id.as_deref(), Some("r"));
         assert!(probe(b"{}").unwrap().error.is_none());
         assert!(probe(b"{").is_err());

@@ -978,6 +978,7 @@ mod tests {
         #[ess(unhandled)]
         Unhandled(crate::ErrorMeta),
     }
+    impl crate::sealed::Sealed for Near {}
     impl Action for Near {
         const NAME: &'static str = "Near";
         const IDEMPOTENT: bool = true;
@@ -985,6 +986,7 @@ mod tests {
         type Output = serde_json::Value;
         type Error = NoCodes;
     }
+    impl crate::sealed::Sealed for Far {}
     impl Action for Far {
         const NAME: &'static str = "Far";
         const IDEMPOTENT: bool = true;
