@@ -62,7 +62,7 @@ fn counts_are_characters(errors: &ValidationErrors, value_at: impl Fn(&str) -> O
             Rule::MinChars { actual, .. } | Rule::MaxChars { actual, .. } => *actual,
             _ => continue,
         };
-        if let Some(value) = value_at(&v.path()) {
+        if let Some(value) = value_at(v.path()) {
             assert_eq!(actual, value.chars().count(), "{}", v.path());
         }
         let _ = (v.to_string(), format!("{v:?}"));

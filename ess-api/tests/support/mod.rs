@@ -169,7 +169,7 @@ impl ServiceError for TestError {
             TestError::Internal(_) => RetryClass::Transient,
             TestError::SignatureExpired(_) => RetryClass::Resign,
             TestError::NotFound(_) => RetryClass::Never,
-            TestError::Unhandled(m) => fallback_retry_class(&m.code()),
+            TestError::Unhandled(m) => fallback_retry_class(m.code()),
         }
     }
 

@@ -40,6 +40,12 @@ pub(super) fn error_enum(model: &Model, name: &Ident, doc: &str, codes: &[ErrorI
         pub enum #name {
             #(#variants)*
             /// A code not modeled here (for example one the service added later), kept as sent.
+            ///
+            /// Do not match this variant by name: when a later version models
+            /// the code, the error arrives as its own variant and such an arm
+            /// silently stops matching. Match any other code with a wildcard
+            /// and read it with `code()` (or test `is_unhandled()`).
+            #[deprecated(note = "matching `Unhandled` by name breaks when the code gets a variant; use a wildcard arm and `code()`")]
             #[ess(#unhandled)]
             Unhandled(::ess_api::ErrorMeta),
         }

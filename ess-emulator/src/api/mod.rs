@@ -241,7 +241,7 @@ fn violations<A: Action>(
         e = ApiError::new(e.code().to_owned(), message);
         return e;
     }
-    let code = violation_code(&first.path()).unwrap_or_else(|| {
+    let code = violation_code(first.path()).unwrap_or_else(|| {
         let leaf = member_leaf(first.wire_path());
         documented::<A>(&format!("InvalidParameter.{leaf}")).unwrap_or(codes::INVALID_PARAMETER)
     });

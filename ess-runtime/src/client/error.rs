@@ -154,8 +154,13 @@ impl<E: ServiceError> SdkError<E> {
     }
 
     /// Whether sending the same request again could succeed and is safe, for
-    /// an action that is (`idempotent`) or is not safe to repeat. This is the
-    /// rule the client's own retries follow.
+    /// an action that is (`idempotent`) or is not safe to repeat: throttling,
+    /// a request that never left, an expired signature (signed again with a
+    /// fresh timestamp), and, for idempotent actions, an ambiguous failure.
+    ///
+    /// The client's own retries apply exactly this rule, bounded by
+    /// [`RetryConfig`](crate::client::RetryConfig): at most `max_attempts`
+    /// attempts, and an expired signature signed again once per call.
     pub fn is_retryable(&self, idempotent: bool) -> bool {
         match self.retry() {
             Retry::Throttled | Retry::NotSent | Retry::Resign => true,

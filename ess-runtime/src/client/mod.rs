@@ -300,8 +300,18 @@ impl Client {
                 Err(failure) => failure,
             };
             stats.request_id = error.request_id().map(str::to_owned);
+            // The one rule is `SdkError::is_retryable`; the configuration
+            // then bounds it: an expired signature is signed again at once,
+            // once per call (when enabled), anything else waits its backoff,
+            // within `max_attempts`.
+            if !error.is_retryable(A::IDEMPOTENT) {
+                return Err(error);
+            }
             let kind = error.retry();
-            if kind == Retry::Resign && retry.resign_on_expired_signature() && !resigned {
+            if kind == Retry::Resign {
+                if resigned || !retry.resign_on_expired_signature() {
+                    return Err(error);
+                }
                 resigned = true;
                 match server_time {
                     Some(server) => {
@@ -318,12 +328,7 @@ impl Client {
                 }
                 continue;
             }
-            let may_retry = match kind {
-                Retry::Throttled | Retry::NotSent => true,
-                Retry::Ambiguous => A::IDEMPOTENT,
-                Retry::Never | Retry::Resign => false,
-            };
-            if !may_retry || retries + 1 >= retry.max_attempts() {
+            if retries + 1 >= retry.max_attempts() {
                 return Err(error);
             }
             retries += 1;
