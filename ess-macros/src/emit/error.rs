@@ -89,6 +89,7 @@ pub fn emit(item: &Checked, input: &DeriveInput) -> TokenStream {
 
     quote! {
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #p::Sealed for #ident {}
 
         #[automatically_derived]
@@ -224,6 +225,7 @@ pub fn fallback(input: &DeriveInput, item: Option<&ErrorEnum>) -> TokenStream {
     };
     quote! {
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #p::Sealed for #ident {}
 
         #[automatically_derived]

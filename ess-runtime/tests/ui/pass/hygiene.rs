@@ -118,7 +118,7 @@ fn main() {
         .p("yz")
         .build()
         .unwrap_err();
-    let paths: Vec<&str> = bad.violations().iter().map(|v| v.path.as_str()).collect();
+    let paths: Vec<&str> = bad.violations().iter().map(|v| v.path()).collect();
     assert_eq!(
         paths,
         ["f", "p", "v", "v0", "list", "path", "report", "found", "builder", "type"]

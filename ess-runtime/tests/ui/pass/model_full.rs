@@ -118,7 +118,7 @@ fn main() {
     {
         let builder: OldInputBuilder = OldInput::builder();
         let old = builder.name("abcde").build();
-        assert_eq!(old.unwrap_err().violations()[0].path, "name");
+        assert_eq!(old.unwrap_err().violations()[0].path(), "name");
         assert!(OldError::from(ess_runtime::ErrorMeta::new("A", "m")).is_a());
     }
 }
