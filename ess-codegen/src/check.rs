@@ -14,8 +14,8 @@ use crate::model::{loc, ActionDef, Member, Prim, Sp, Spec, TypeDef};
 use crate::naming::{self, ActionNames};
 use crate::resolved::{
     self, Action, ActionErrors, Bound, Catalogue, DefaultValue, Direction, EnumId, EnumRepr,
-    EnumValue, Enumeration, ErrorCode, ErrorId, Format, Host, MemberDefault, MemberType, Model,
-    Number, RetryClass, Service, StructId, Structure, TypeId, TypeName, ValueId, WireValue,
+    EnumValue, Enumeration, ErrorCode, ErrorId, Format, Group, Host, MemberDefault, MemberType,
+    Model, Number, RetryClass, Service, StructId, Structure, TypeId, TypeName, ValueId, WireValue,
 };
 
 /// The retry classes an error code may have.
@@ -245,6 +245,38 @@ impl<'a> Checker<'a> {
             None => Some(None),
         };
         let common_errors = self.code_list(file, &s.common_errors, "common error", catalogue);
+        let mut groups: Vec<Group> = Vec::new();
+        for g in &s.groups {
+            let n = g.name.get_ref();
+            let valid = !n.is_empty()
+                && n.starts_with(|c: char| c.is_ascii_lowercase())
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !valid || ["full", "server", "axum", "redis", "default"].contains(&n.as_str()) {
+                self.err(
+                    loc(file, &g.name),
+                    format!("invalid group name `{n}`"),
+                    "a cargo feature name of lower-case letters, digits and `-`, other than `full`, `server`, `axum`, `redis` and `default`",
+                );
+            } else if groups.iter().any(|x| &x.name == n) {
+                self.err(
+                    loc(file, &g.name),
+                    format!("group `{n}` is declared twice"),
+                    "each group once",
+                );
+            } else if g.doc.trim().is_empty() {
+                self.err(
+                    loc(file, &g.name),
+                    format!("group `{n}` has no `doc`"),
+                    "a sentence on what the group's actions are for",
+                );
+            } else {
+                groups.push(Group {
+                    name: n.clone(),
+                    doc: g.doc.trim().to_owned(),
+                });
+            }
+        }
         let (name, endpoint) = (name?, endpoint?);
         Some(Service {
             title: s.title.clone().unwrap_or_else(|| name.clone()),
@@ -254,6 +286,7 @@ impl<'a> Checker<'a> {
             endpoint,
             common_errors: common_errors?,
             action_hosts: Vec::new(),
+            groups,
         })
     }
 
@@ -819,6 +852,46 @@ impl<'a> Checker<'a> {
                     "`host` set as well, or no `test_host`",
                 );
             }
+            let declared: Vec<&str> = self
+                .spec
+                .service
+                .groups
+                .iter()
+                .map(|g| g.name.get_ref().as_str())
+                .collect();
+            // Groups are optional for a spec that declares none; once it
+            // declares some, every action names one.
+            let group = match &a.group {
+                Some(g) if declared.contains(&g.get_ref().as_str()) => {
+                    Some(Some(g.get_ref().clone()))
+                }
+                Some(g) => {
+                    let msg = format!("unknown group `{}`", g.get_ref());
+                    let expected = if declared.is_empty() {
+                        "a group declared in service.toml (`[[service.groups]]`)".to_owned()
+                    } else {
+                        format!(
+                            "one of the groups declared in service.toml: {}",
+                            declared.join(", ")
+                        )
+                    };
+                    self.err(loc(a.file, g), msg, expected);
+                    None
+                }
+                None if declared.is_empty() => Some(None),
+                None => {
+                    let expected = format!(
+                        "`group = \"...\"`, one of the groups declared in service.toml: {}",
+                        declared.join(", ")
+                    );
+                    self.err(
+                        loc(a.file, &a.name),
+                        format!("action `{}` has no group", a.name.get_ref()),
+                        expected,
+                    );
+                    None
+                }
+            };
             let own_errors = self.code_list(a.file, &a.errors, "error code", catalogue);
             let input = self.members(a.file, &a.input, Place::Input);
             let output = self.members(a.file, &a.output, Place::Output);
@@ -844,6 +917,7 @@ impl<'a> Checker<'a> {
                 };
                 Some(Action {
                     wire: a.name.get_ref().clone(),
+                    group: group?,
                     names,
                     title: a.title.clone(),
                     doc: a.doc.clone().unwrap_or_default(),

@@ -566,6 +566,11 @@ fn action_header(name: &str, action: &ApiAction) -> String {
         "# Judged from the action's name: reads are safe to repeat, changes are not."
     );
     let _ = writeln!(h, "idempotent = {idempotent}");
+    let _ = writeln!(
+        h,
+        "# Guessed from the action's name: one of the groups of service.toml."
+    );
+    let _ = writeln!(h, "group = {}", quote(guess_group(name)));
     if action.status == "deprecated" {
         let _ = writeln!(
             h,
@@ -573,6 +578,68 @@ fn action_header(name: &str, action: &ApiAction) -> String {
         );
     }
     h
+}
+
+/// The action group a name suggests (the groups `spec/service.toml`
+/// declares); the maintainer reviews it like `idempotent`.
+fn guess_group(name: &str) -> &'static str {
+    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    if name.contains("MultiFlowSignQRCode") {
+        "qr"
+    } else if has(&["Bill"]) {
+        "billing"
+    } else if has(&[
+        "ContractReview",
+        "ContractComparison",
+        "ContractDiff",
+        "InformationExtraction",
+        "DraftContract",
+        "RiskIdentification",
+    ]) {
+        "ai"
+    } else if has(&[
+        "UploadFiles",
+        "FileUrls",
+        "Convert",
+        "TaskResult",
+        "VerifyPdf",
+        "VerifyDigit",
+        "DigitalDataSign",
+        "FileCounterSign",
+    ]) {
+        "files"
+    } else if name == "DescribeFlowTemplates" || name == "OperateTemplate" {
+        "templates"
+    } else if has(&[
+        "UserAutoSign",
+        "UserVerify",
+        "UserMobile",
+        "UserName",
+        "UserFlowType",
+        "Person",
+        "RenewAutoSignLicense",
+        "SignFaceVideo",
+    ]) {
+        "personal"
+    } else if has(&[
+        "Integration",
+        "Organization",
+        "Seal",
+        "Employee",
+        "SingleSignOn",
+        "Partner",
+        "ExtendedService",
+        "Admin",
+        "WebTheme",
+        "ApplicationCallbackInfo",
+        "ThirdPartyAuthCode",
+        "EmbedWebUrl",
+        "RequestWithEncryption",
+    ]) {
+        "organization"
+    } else {
+        "flows"
+    }
 }
 
 /// Actions whose names say they only read.

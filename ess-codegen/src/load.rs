@@ -97,6 +97,7 @@ fn placeholder_service() -> Service {
         endpoint: empty(),
         test_endpoint: None,
         common_errors: Vec::new(),
+        groups: Vec::new(),
     }
 }
 

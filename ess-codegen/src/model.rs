@@ -34,6 +34,20 @@ pub struct Service {
     /// Codes every action can answer.
     #[serde(default)]
     pub common_errors: Vec<Sp<String>>,
+    /// The action groups, each a cargo feature of `ess-api`
+    /// (`[[service.groups]]`).
+    #[serde(default)]
+    pub groups: Vec<GroupDef>,
+}
+
+/// One action group: a cargo feature that compiles its actions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDef {
+    /// The feature name: lower-case letters, digits and `-`.
+    pub name: Sp<String>,
+    /// What the group's actions are for.
+    pub doc: String,
 }
 
 /// `spec/errors.toml`.
@@ -125,6 +139,8 @@ pub struct ActionDef {
     pub rate_limit: Option<Sp<i64>>,
     /// Whether sending the same request twice is harmless.
     pub idempotent: Sp<bool>,
+    /// The group (cargo feature) the action belongs to.
+    pub group: Option<Sp<String>>,
     /// Set when the action should no longer be used (the reason).
     pub deprecated: Option<Sp<String>>,
     /// Host serving this action in production, when not the service's.

@@ -172,6 +172,18 @@ pub struct Service {
     pub common_errors: Vec<ErrorId>,
     /// The hosts that serve particular actions, sorted, each pair once.
     pub action_hosts: Vec<Host>,
+    /// The action groups (cargo features of `ess-api`), in spec order.
+    pub groups: Vec<Group>,
+}
+
+/// An action group: a cargo feature of `ess-api` that compiles its actions
+/// and the types they use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The feature name.
+    pub name: String,
+    /// What its actions are for.
+    pub doc: String,
 }
 
 /// Where an action is served, when not at the service's hosts.
@@ -618,6 +630,9 @@ pub enum DefaultValue {
 pub struct Action {
     /// The action name (`X-TC-Action`).
     pub wire: String,
+    /// The group (cargo feature) it belongs to; `None` in a spec that
+    /// declares no groups.
+    pub group: Option<String>,
     /// Its Rust names.
     pub names: ActionNames,
     /// The service's short title, if given.

@@ -115,6 +115,7 @@ fn a_third_action_is_one_new_file() {
         dir.join("actions/DescribeThing.toml"),
         r#"name = "DescribeThing"
 idempotent = true
+group = "flows"
 rate_limit = 20
 errors = ["ResourceNotFound.Template"]
 

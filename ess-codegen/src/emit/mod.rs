@@ -15,9 +15,11 @@ mod errors;
 mod service;
 mod structures;
 
+use std::collections::{BTreeSet, HashMap};
+
 use proc_macro2::{Ident, TokenStream};
 
-use crate::resolved::{Model, TypeId};
+use crate::resolved::{Member, Model, TypeId};
 
 /// The generated source, in parts (each part is formatted on its own).
 #[derive(Debug, Clone)]
@@ -30,6 +32,10 @@ pub struct Generated {
     /// One `pub mod <action> { ... }` per action, by action name: the
     /// contents of `pub mod operation`.
     pub actions: Vec<(String, String)>,
+    /// The `#[cfg(...)]` that compiles each type and action, by name: its
+    /// group's cargo feature (for a type, any group whose actions use it).
+    /// A type no action uses has none.
+    pub cfgs: HashMap<String, String>,
 }
 
 const HEADER: &str =
@@ -87,6 +93,9 @@ impl Generated {
         for (doc, module, parts) in self.modules() {
             out.push_str(&format!("{doc}pub mod {module} {{\n"));
             for (name, text) in parts {
+                if let Some(cfg) = self.cfgs.get(name) {
+                    out.push_str(&format!("    {cfg}\n"));
+                }
                 part(&mut out, module, name, text);
             }
             out.push_str("}\n");
@@ -112,7 +121,19 @@ fn indent_into(out: &mut String, text: &str) {
 
 /// Generates the Rust source of `model`.
 pub fn generate(model: &Model) -> Generated {
+    let mut cfgs: HashMap<String, String> = model
+        .actions()
+        .iter()
+        .filter_map(|a| Some((a.wire.clone(), feature_cfg([a.group.as_deref()?]))))
+        .collect();
+    for (t, groups) in type_groups(model) {
+        cfgs.insert(
+            model.type_name(t).wire.clone(),
+            feature_cfg(groups.iter().map(String::as_str)),
+        );
+    }
     Generated {
+        cfgs,
         service: format(service::service(model)),
         types: model
             .types()
@@ -124,6 +145,50 @@ pub fn generate(model: &Model) -> Generated {
             .iter()
             .map(|a| (a.wire.clone(), format(actions::action(model, a))))
             .collect(),
+    }
+}
+
+/// `#[cfg(feature = "a")]`, or `#[cfg(any(feature = "a", ...))]`.
+pub(crate) fn feature_cfg<'a>(groups: impl IntoIterator<Item = &'a str>) -> String {
+    let features: Vec<String> = groups
+        .into_iter()
+        .map(|g| format!("feature = \"{g}\""))
+        .collect();
+    match features.as_slice() {
+        [one] => format!("#[cfg({one})]"),
+        _ => format!("#[cfg(any({}))]", features.join(", ")),
+    }
+}
+
+/// The groups whose actions use each shared type, directly or through
+/// other types. Types no action uses are absent.
+fn type_groups(model: &Model) -> HashMap<TypeId, BTreeSet<String>> {
+    let mut out: HashMap<TypeId, BTreeSet<String>> = HashMap::new();
+    for a in model.actions() {
+        let Some(group) = &a.group else { continue };
+        let mut stack: Vec<TypeId> = a
+            .input
+            .iter()
+            .chain(&a.output)
+            .filter_map(member_type)
+            .collect();
+        while let Some(t) = stack.pop() {
+            if !out.entry(t).or_default().insert(group.clone()) {
+                continue;
+            }
+            if let TypeId::Structure(s) = t {
+                stack.extend(model[s].members.iter().filter_map(member_type));
+            }
+        }
+    }
+    out
+}
+
+fn member_type(m: &Member) -> Option<TypeId> {
+    match m.ty {
+        crate::resolved::MemberType::Structure(s) => Some(TypeId::Structure(s)),
+        crate::resolved::MemberType::Enumeration(e) => Some(TypeId::Enumeration(e)),
+        crate::resolved::MemberType::Prim(_) => None,
     }
 }
 

@@ -32,11 +32,16 @@ pub(super) fn service(model: &Model) -> TokenStream {
     let url = format!("https://{endpoint}");
     let test_endpoint = &s.test_endpoint;
     let actions = model.actions().iter().map(|a| &a.wire);
+    let groups = s.groups.iter().map(|g| &g.name);
     let dispatch_arms = model.actions().iter().map(|a| {
         let wire = &a.wire;
         let module = ident(&a.names.module);
         let input = ident(&a.names.input);
-        quote!(#wire => ::core::option::Option::Some(visitor.visit::<crate::operation::#module::#input>()),)
+        let cfg = a.group.as_ref().map(|g| quote!(#[cfg(feature = #g)]));
+        quote! {
+            #cfg
+            #wire => ::core::option::Option::Some(visitor.visit::<crate::operation::#module::#input>()),
+        }
     });
     let hosts = s.action_hosts.iter().map(|h| {
         let (production, test) = (&h.production, &h.test);
@@ -77,6 +82,10 @@ pub(super) fn service(model: &Model) -> TokenStream {
             pub const ACTION_HOSTS: &[(&str, &str)] = &[#(#hosts),*];
             /// Every action this SDK knows, by wire name.
             pub const ACTIONS: &[&str] = &[#(#actions),*];
+
+            /// The action groups: each is a cargo feature that compiles its
+            /// actions and the types they use (`full` is all of them).
+            pub const GROUPS: &[&str] = &[#(#groups),*];
 
             /// The tables above, as the runtime's client takes them.
             #[doc(hidden)]
