@@ -8,8 +8,13 @@
 //! declared [`World`] (an organization, its employees, its contract quota
 //! and its templates), accepts files with `UploadFiles` ([`Emulator::uploaded_file`]),
 //! serves each QR code as a real PNG, and simulates
-//! people scanning codes ([`Emulator::scan`]) and signing
-//! ([`Emulator::sign`]). Everything it holds is in memory and is gone when
+//! people scanning codes ([`Emulator::scan`]), signing
+//! ([`Emulator::sign`]) and refusing ([`Emulator::reject`]). The contract's
+//! life is emulated too: `CreateFlowByFiles`, `DescribeFlowTemplates`,
+//! `DescribeFlowBriefs`, `DescribeFlowInfo`, `CancelFlow`,
+//! `CreateFlowSignUrl` and `DescribeFileUrls` (a PDF of the contract,
+//! served by the emulator). `GET /_emulator/` is a page to watch and drive
+//! it from a browser. Everything it holds is in memory and is gone when
 //! it stops.
 //!
 //! ```no_run
@@ -63,7 +68,8 @@
 //! With a [`CallbackConfig`] ([`EmulatorBuilder::callbacks`], a
 //! `[callbacks]` table in the world file, or `POST /_emulator/callbacks`),
 //! the emulator posts the service's callback messages to a local receiver:
-//! a contract started by a scan, signed or expired (`FlowStatusChange`),
+//! a contract started (by a scan or from files), signed, refused,
+//! cancelled or expired (`FlowStatusChange`),
 //! quota used by a scan (`MultiFlowSignQrCodeCost`), a scan refused for lack
 //! of quota (`CreateFlowByQrCode`); encrypted and signed as configured,
 //! retried until answered with HTTP 200. See [`callbacks`].
@@ -80,6 +86,8 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 mod ids;
+mod page;
+mod pdf;
 pub mod qr;
 mod rate_limit;
 mod state;
@@ -104,8 +112,8 @@ pub use crate::error::ApiError;
 pub use crate::events::{Event, EventKind};
 pub use crate::faults::{Fault, FaultError, FaultKind, FaultScope};
 pub use crate::state::{
-    FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, Snapshot, StartedFlow,
-    UploadedFileInfo, MAX_STORED_FILES, MAX_STORED_FILE_BYTES,
+    FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, SignerInfo, SignerKind, Snapshot,
+    StartedFlow, UploadedFileInfo, MAX_STORED_FILES, MAX_STORED_FILE_BYTES,
 };
 pub use crate::world::{
     defaults, Organization, SigningOrder, Template, TemplateKind, TemplateProblem, World,
@@ -192,13 +200,13 @@ impl Shared {
         let mut state = self.lock_state();
         loop {
             let more = state.expire_due(now, EXPIRE_BATCH);
-            self.callbacks.publish(&state, &self.world);
+            self.callbacks.publish(&state);
             if !more {
                 break;
             }
         }
         let result = f(&mut state, now);
-        self.callbacks.publish(&state, &self.world);
+        self.callbacks.publish(&state);
         result
     }
 
@@ -213,8 +221,17 @@ impl Shared {
         Ok(started)
     }
 
-    fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
-        self.mutate(|state, now| state.sign(flow_id, now))
+    fn sign(&self, flow_id: &str, recipient_id: Option<&str>) -> Result<FlowInfo, ApiError> {
+        self.mutate(|state, now| state.sign(flow_id, recipient_id, now))
+    }
+
+    fn reject(
+        &self,
+        flow_id: &str,
+        recipient_id: Option<&str>,
+        reason: &str,
+    ) -> Result<FlowInfo, ApiError> {
+        self.mutate(|state, now| state.reject(flow_id, recipient_id, reason, now))
     }
 
     /// Moves the clock, within [`MAX_CLOCK_ADVANCE`] at once and
@@ -760,11 +777,41 @@ impl Emulator {
         self.shared.scan(scan)
     }
 
-    /// The person who started a contract signs it, as `POST /_emulator/sign`
-    /// does. Fails with `ResourceNotFound.Flow` for an unknown contract and
-    /// `OperationDenied.FlowHasTerminated` for a signed or expired one.
+    /// The next signer of a contract signs it (for a contract started by a
+    /// scan, the person who scanned), as `POST /_emulator/sign` does; the
+    /// contract is signed once every signer has. Fails with
+    /// `ResourceNotFound.Flow` for an unknown contract and
+    /// `OperationDenied.FlowHasTerminated` for one that is over (signed,
+    /// refused, cancelled or expired).
     pub fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
-        self.shared.sign(flow_id)
+        self.shared.sign(flow_id, None)
+    }
+
+    /// The signer with this `RecipientId` signs. Besides the failures of
+    /// [`sign`](Self::sign): `ResourceNotFound.FlowApprover` for a signer
+    /// the contract does not have, `OperationDenied.FlowHasTerminated` for
+    /// one who already acted, `OperationDenied` when the contract is signed
+    /// in order and it is not their turn.
+    pub fn sign_as(&self, flow_id: &str, recipient_id: &str) -> Result<FlowInfo, ApiError> {
+        self.shared.sign(flow_id, Some(recipient_id))
+    }
+
+    /// The next signer refuses to sign, giving a reason, as `POST
+    /// /_emulator/reject` does: the contract is over (`FlowStatus` 3). Fails
+    /// as [`sign`](Self::sign) does.
+    pub fn reject(&self, flow_id: &str, reason: &str) -> Result<FlowInfo, ApiError> {
+        self.shared.reject(flow_id, None, reason)
+    }
+
+    /// The signer with this `RecipientId` refuses to sign; fails as
+    /// [`sign_as`](Self::sign_as) does.
+    pub fn reject_as(
+        &self,
+        flow_id: &str,
+        recipient_id: &str,
+        reason: &str,
+    ) -> Result<FlowInfo, ApiError> {
+        self.shared.reject(flow_id, Some(recipient_id), reason)
     }
 
     /// Every recorded event (the last [`events::MAX_EVENTS`]), oldest first.

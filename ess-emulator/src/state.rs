@@ -43,20 +43,112 @@ pub(crate) struct QrCode {
     pub qr_code_url: String,
 }
 
-/// A contract started by a scan.
+/// Who a signer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SignerKind {
+    /// A person signing for themselves.
+    Person,
+    /// An employee signing for an organization.
+    Organization,
+}
+
+/// Where a signer stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SignerState {
+    Waiting,
+    Signed(u64),
+    Refused(u64, String),
+}
+
+/// One signer of a contract, as the emulator keeps it.
+pub(crate) struct Signer {
+    /// The signer's slot in the contract (`RecipientId`).
+    pub recipient_id: String,
+    pub kind: SignerKind,
+    pub name: String,
+    pub mobile: String,
+    pub organization_name: Option<String>,
+    pub state: SignerState,
+}
+
+/// How a contract ended, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Ending {
+    Signed(u64),
+    Rejected(u64, String),
+    Cancelled(u64, String),
+    Expired,
+}
+
+/// A contract, started by a scan or from uploaded files.
 pub(crate) struct Flow {
     pub id: String,
     pub document_id: String,
-    /// The signer's slot in the contract (`RecipientId`).
-    pub recipient_id: String,
     pub name: String,
-    pub qr_code_id: String,
-    pub template_id: String,
-    pub signer_name: String,
-    pub signer_mobile: String,
+    /// The code whose scan started it.
+    pub qr_code_id: Option<String>,
+    /// The uploaded files it was started from.
+    pub file_ids: Vec<String>,
+    pub template_id: Option<String>,
+    pub description: String,
+    pub flow_type: String,
+    /// The employee who started it (a code's creator for a scan).
+    pub creator: String,
+    pub unordered: bool,
+    pub user_data: Option<String>,
+    pub approvers: Vec<Signer>,
     pub created_at: u64,
     pub deadline: u64,
-    pub signed_at: Option<u64>,
+    pub ending: Option<Ending>,
+}
+
+impl Flow {
+    /// Where it stands at `now`.
+    pub(crate) fn status(&self, now: u64) -> FlowStatus {
+        match &self.ending {
+            Some(Ending::Signed(_)) => FlowStatus::Signed,
+            Some(Ending::Rejected(..)) => FlowStatus::Rejected,
+            Some(Ending::Cancelled(..)) => FlowStatus::Cancelled,
+            Some(Ending::Expired) => FlowStatus::Expired,
+            None if now > self.deadline => FlowStatus::Expired,
+            None if self
+                .approvers
+                .iter()
+                .any(|a| matches!(a.state, SignerState::Signed(_))) =>
+            {
+                FlowStatus::PartlySigned
+            }
+            None => FlowStatus::Started,
+        }
+    }
+
+    /// The reason given for a refusal or a cancellation.
+    pub(crate) fn message(&self) -> &str {
+        match &self.ending {
+            Some(Ending::Rejected(_, m) | Ending::Cancelled(_, m)) => m,
+            _ => "",
+        }
+    }
+
+    /// A signer's `ApproveStatus` as the service documents it: `2` waiting
+    /// to sign, `3` signed, `4` refused, `5` expired, `6` cancelled.
+    pub(crate) fn approve_status(&self, signer: &Signer, now: u64) -> i64 {
+        match (&signer.state, self.status(now)) {
+            (SignerState::Signed(_), _) => 3,
+            (SignerState::Refused(..), _) => 4,
+            (SignerState::Waiting, FlowStatus::Expired) => 5,
+            (SignerState::Waiting, FlowStatus::Cancelled | FlowStatus::Rejected) => 6,
+            (SignerState::Waiting, _) => 2,
+        }
+    }
+
+    /// The first signer whose turn it is: in ordered contracts, the first
+    /// who has not signed; in unordered ones, any who has not.
+    fn next_waiting(&self) -> Option<usize> {
+        self.approvers
+            .iter()
+            .position(|a| a.state == SignerState::Waiting)
+    }
 }
 
 /// Where a QR code stands.
@@ -119,16 +211,64 @@ pub struct QrCodeInfo {
 
 /// Where a contract stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum FlowStatus {
-    /// Waiting for the signer.
+    /// Waiting for its signers (`FlowStatus` 1).
     Started,
-    /// Signed.
+    /// Some signers signed, others have not yet (2).
+    PartlySigned,
+    /// A signer refused to sign (3).
+    Rejected,
+    /// Every signer signed (4).
     Signed,
-    /// Not signed before its deadline.
+    /// Not signed before its deadline (5).
     Expired,
+    /// Cancelled by the initiator (6).
+    Cancelled,
 }
 
-/// A contract started from a QR code.
+impl FlowStatus {
+    /// The service's `FlowStatus` value.
+    pub fn code(self) -> i64 {
+        match self {
+            FlowStatus::Started => 1,
+            FlowStatus::PartlySigned => 2,
+            FlowStatus::Rejected => 3,
+            FlowStatus::Signed => 4,
+            FlowStatus::Expired => 5,
+            FlowStatus::Cancelled => 6,
+        }
+    }
+
+    /// Whether nothing more can happen to the contract.
+    pub fn is_final(self) -> bool {
+        !matches!(self, FlowStatus::Started | FlowStatus::PartlySigned)
+    }
+}
+
+/// One signer of a contract, as [`FlowInfo`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct SignerInfo {
+    /// The signer's slot in the contract (`RecipientId`, 32 characters).
+    pub recipient_id: String,
+    /// A person or an organization's employee.
+    pub kind: SignerKind,
+    /// Their name.
+    pub name: String,
+    /// Their mobile number.
+    pub mobile: String,
+    /// The organization they sign for, if any.
+    pub organization_name: Option<String>,
+    /// The service's `ApproveStatus`: `2` waiting, `3` signed, `4`
+    /// refused, `5` expired, `6` cancelled.
+    pub approve_status: i64,
+    /// When they signed or refused, in Unix seconds.
+    pub approved_at: Option<u64>,
+}
+
+/// A contract, started by a scan or from uploaded files.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -139,20 +279,28 @@ pub struct FlowInfo {
     pub document_id: String,
     /// Its name.
     pub flow_name: String,
-    /// The code that started it.
-    pub qr_code_id: String,
-    /// Its template.
-    pub template_id: String,
-    /// The person who scanned.
+    /// The code whose scan started it, if a scan did.
+    pub qr_code_id: Option<String>,
+    /// The uploaded files it was started from (`CreateFlowByFiles`).
+    pub file_ids: Vec<String>,
+    /// Its template, for a contract started by a scan.
+    pub template_id: Option<String>,
+    /// The first signer's name (for a scan, the person who scanned).
     pub signer_name: String,
-    /// Their mobile number.
+    /// The first signer's mobile number.
     pub signer_mobile: String,
+    /// Every signer, in signing order.
+    pub signers: Vec<SignerInfo>,
     /// When it started, in Unix seconds.
     pub created_at: u64,
     /// When it expires unsigned, in Unix seconds.
     pub deadline: u64,
-    /// When it was signed, if it was.
+    /// When every signer had signed, if they have.
     pub signed_at: Option<u64>,
+    /// The reason given for a refusal or a cancellation (empty otherwise).
+    pub message: String,
+    /// The caller's data, returned in callbacks.
+    pub user_data: Option<String>,
     /// Where it stands now.
     pub status: FlowStatus,
 }
@@ -366,24 +514,43 @@ impl State {
         }
     }
 
-    fn flow_info(flow: &Flow, now: u64) -> FlowInfo {
-        let status = match flow.signed_at {
-            Some(_) => FlowStatus::Signed,
-            None if now > flow.deadline => FlowStatus::Expired,
-            None => FlowStatus::Started,
-        };
+    pub(crate) fn flow_info(flow: &Flow, now: u64) -> FlowInfo {
+        let signers: Vec<SignerInfo> = flow
+            .approvers
+            .iter()
+            .map(|a| SignerInfo {
+                recipient_id: a.recipient_id.clone(),
+                kind: a.kind,
+                name: a.name.clone(),
+                mobile: a.mobile.clone(),
+                organization_name: a.organization_name.clone(),
+                approve_status: flow.approve_status(a, now),
+                approved_at: match &a.state {
+                    SignerState::Signed(at) | SignerState::Refused(at, _) => Some(*at),
+                    SignerState::Waiting => None,
+                },
+            })
+            .collect();
+        let first = flow.approvers.first();
         FlowInfo {
             flow_id: flow.id.clone(),
             document_id: flow.document_id.clone(),
             flow_name: flow.name.clone(),
             qr_code_id: flow.qr_code_id.clone(),
+            file_ids: flow.file_ids.clone(),
             template_id: flow.template_id.clone(),
-            signer_name: flow.signer_name.clone(),
-            signer_mobile: flow.signer_mobile.clone(),
+            signer_name: first.map(|a| a.name.clone()).unwrap_or_default(),
+            signer_mobile: first.map(|a| a.mobile.clone()).unwrap_or_default(),
+            signers,
             created_at: flow.created_at,
             deadline: flow.deadline,
-            signed_at: flow.signed_at,
-            status,
+            signed_at: match flow.ending {
+                Some(Ending::Signed(at)) => Some(at),
+                _ => None,
+            },
+            message: flow.message().to_owned(),
+            user_data: flow.user_data.clone(),
+            status: flow.status(now),
         }
     }
 
@@ -469,13 +636,7 @@ impl State {
             return Err(qr_invalid("the QR code has expired"));
         }
         if self.flows.len() >= self.max_flows {
-            return Err(ApiError::new(
-                codes::LIMIT_EXCEEDED,
-                format!(
-                    "the emulator keeps at most {} contracts; restart it to start afresh",
-                    self.max_flows
-                ),
-            ));
+            return Err(too_many_flows(self.max_flows));
         }
         if code.flows_started >= code.max_flow_num {
             return Err(qr_invalid(format!(
@@ -531,6 +692,7 @@ impl State {
         let flow_id = new_id();
         let document_id = new_id();
         let recipient_id = new_id();
+        let creator = code.operator_id.clone();
 
         self.quota_remaining -= 1;
         let code = self
@@ -540,20 +702,32 @@ impl State {
         code.signer_mobiles.insert(scan.mobile.clone());
         let exhausted = code.flows_started >= max;
 
-        self.flow_index.insert(flow_id.clone(), self.flows.len());
-        self.open.insert((deadline, self.flows.len()));
-        self.flows.push(Flow {
+        let unordered = world
+            .template(&template_id)
+            .is_some_and(|t| t.signing_order == crate::world::SigningOrder::Unordered);
+        self.push_flow(Flow {
             id: flow_id.clone(),
             document_id,
-            recipient_id,
             name: flow_name.clone(),
-            qr_code_id: scan.qr_code_id.clone(),
-            template_id: template_id.clone(),
-            signer_name: name.to_owned(),
-            signer_mobile: scan.mobile.clone(),
+            qr_code_id: Some(scan.qr_code_id.clone()),
+            file_ids: Vec::new(),
+            template_id: Some(template_id.clone()),
+            description: String::new(),
+            flow_type: String::new(),
+            creator,
+            unordered,
+            user_data: user_data.clone(),
+            approvers: vec![Signer {
+                recipient_id,
+                kind: SignerKind::Person,
+                name: name.to_owned(),
+                mobile: scan.mobile.clone(),
+                organization_name: None,
+                state: SignerState::Waiting,
+            }],
             created_at: now,
             deadline,
-            signed_at: None,
+            ending: None,
         });
         self.events.record(
             now,
@@ -592,43 +766,220 @@ impl State {
         })
     }
 
-    /// The signer signs a contract.
-    pub(crate) fn sign(&mut self, flow_id: &str, now: u64) -> Result<FlowInfo, ApiError> {
-        let &i = self.flow_index.get(flow_id).ok_or_else(|| {
-            ApiError::new(
-                codes::RESOURCE_NOT_FOUND_FLOW,
-                format!("no contract has the id {flow_id}"),
-            )
-        })?;
+    fn push_flow(&mut self, flow: Flow) {
+        self.flow_index.insert(flow.id.clone(), self.flows.len());
+        self.open.insert((flow.deadline, self.flows.len()));
+        self.flows.push(flow);
+    }
+
+    /// A contract that can still change: known, not over, not past its
+    /// deadline.
+    fn open_flow(&mut self, flow_id: &str, now: u64) -> Result<usize, ApiError> {
+        let &i = self
+            .flow_index
+            .get(flow_id)
+            .ok_or_else(|| flow_not_found(flow_id))?;
+        let status = self.flows[i].status(now);
+        if status.is_final() {
+            return Err(ApiError::new(
+                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
+                format!("the contract is over: {}", status_words(status)),
+            ));
+        }
+        Ok(i)
+    }
+
+    /// The signer of contract `i` named by `recipient_id`, or the first
+    /// waiting one; it must be waiting, and in an ordered contract it must
+    /// be its turn.
+    fn signer_to_act(&self, i: usize, recipient_id: Option<&str>) -> Result<usize, ApiError> {
+        let flow = &self.flows[i];
+        let next = flow.next_waiting();
+        let Some(id) = recipient_id.filter(|r| !r.is_empty()) else {
+            return next.ok_or_else(|| {
+                ApiError::new(
+                    codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
+                    "every signer has acted",
+                )
+            });
+        };
+        let j = flow
+            .approvers
+            .iter()
+            .position(|a| a.recipient_id == id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    codes::RESOURCE_NOT_FOUND_FLOW_APPROVER,
+                    format!("the contract {} has no signer {id}", flow.id),
+                )
+            })?;
+        if flow.approvers[j].state != SignerState::Waiting {
+            return Err(ApiError::new(
+                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
+                format!("the signer {id} has already acted"),
+            ));
+        }
+        if !flow.unordered && next != Some(j) {
+            return Err(ApiError::new(
+                codes::OPERATION_DENIED,
+                format!("the contract is signed in order and it is not yet the turn of {id}"),
+            ));
+        }
+        Ok(j)
+    }
+
+    /// A signer signs a contract: the one named by `recipient_id`, or
+    /// the next one. The contract is signed once every signer has.
+    pub(crate) fn sign(
+        &mut self,
+        flow_id: &str,
+        recipient_id: Option<&str>,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        let i = self.open_flow(flow_id, now)?;
+        let j = self.signer_to_act(i, recipient_id)?;
         let flow = &mut self.flows[i];
-        if flow.signed_at.is_some() {
-            return Err(ApiError::new(
-                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
-                "the contract is already signed",
-            ));
+        flow.approvers[j].state = SignerState::Signed(now);
+        let complete = flow.next_waiting().is_none();
+        if complete {
+            flow.ending = Some(Ending::Signed(now));
+            self.open.remove(&(flow.deadline, i));
         }
-        if now > flow.deadline {
-            return Err(ApiError::new(
-                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
-                "the contract was not signed before its deadline",
-            ));
-        }
-        flow.signed_at = Some(now);
-        let deadline = flow.deadline;
-        self.open.remove(&(deadline, i));
-        let user_data = self
-            .qr_code(&self.flows[i].qr_code_id)
-            .and_then(|c| c.user_data.clone());
         let flow = &self.flows[i];
         self.events.record(
             now,
             EventKind::FlowSigned {
                 flow_id: flow.id.clone(),
                 qr_code_id: flow.qr_code_id.clone(),
-                user_data,
+                recipient_id: flow.approvers[j].recipient_id.clone(),
+                complete,
+                user_data: flow.user_data.clone(),
             },
         );
-        Ok(Self::flow_info(&self.flows[i], now))
+        Ok(Self::flow_info(flow, now))
+    }
+
+    /// A signer refuses to sign: the contract is over.
+    pub(crate) fn reject(
+        &mut self,
+        flow_id: &str,
+        recipient_id: Option<&str>,
+        reason: &str,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        let i = self.open_flow(flow_id, now)?;
+        let j = self.signer_to_act(i, recipient_id)?;
+        let flow = &mut self.flows[i];
+        flow.approvers[j].state = SignerState::Refused(now, reason.to_owned());
+        flow.ending = Some(Ending::Rejected(now, reason.to_owned()));
+        self.open.remove(&(flow.deadline, i));
+        let flow = &self.flows[i];
+        self.events.record(
+            now,
+            EventKind::FlowRejected {
+                flow_id: flow.id.clone(),
+                qr_code_id: flow.qr_code_id.clone(),
+                recipient_id: flow.approvers[j].recipient_id.clone(),
+                reason: reason.to_owned(),
+                user_data: flow.user_data.clone(),
+            },
+        );
+        Ok(Self::flow_info(flow, now))
+    }
+
+    /// The initiator cancels a contract that is not over.
+    pub(crate) fn cancel_flow(
+        &mut self,
+        flow_id: &str,
+        reason: &str,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        let i = self.open_flow(flow_id, now)?;
+        let flow = &mut self.flows[i];
+        flow.ending = Some(Ending::Cancelled(now, reason.to_owned()));
+        self.open.remove(&(flow.deadline, i));
+        let flow = &self.flows[i];
+        self.events.record(
+            now,
+            EventKind::FlowCancelled {
+                flow_id: flow.id.clone(),
+                qr_code_id: flow.qr_code_id.clone(),
+                reason: reason.to_owned(),
+                user_data: flow.user_data.clone(),
+            },
+        );
+        Ok(Self::flow_info(flow, now))
+    }
+
+    /// Starts a contract from uploaded files; the caller checked the
+    /// request. Uses one unit of quota.
+    pub(crate) fn create_from_files(
+        &mut self,
+        world: &World,
+        flow: Flow,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        if self.flows.len() >= self.max_flows {
+            return Err(too_many_flows(self.max_flows));
+        }
+        if self.quota_remaining == 0 {
+            return Err(no_quota());
+        }
+        self.quota_remaining -= 1;
+        let event = EventKind::FlowCreated {
+            flow_id: flow.id.clone(),
+            flow_name: flow.name.clone(),
+            file_ids: flow.file_ids.clone(),
+            operator_id: flow.creator.clone(),
+            deadline: flow.deadline,
+            user_data: flow.user_data.clone(),
+        };
+        let id = flow.id.clone();
+        self.push_flow(flow);
+        self.events.record(now, event);
+        if self.quota_remaining == 0 {
+            self.events.record(
+                now,
+                EventKind::QuotaExhausted {
+                    organization_id: world.organization.id.clone(),
+                },
+            );
+        }
+        self.flow(&id, now).ok_or_else(|| flow_not_found(&id))
+    }
+
+    /// Whether a contract id is taken.
+    pub(crate) fn has_flow(&self, id: &str) -> bool {
+        self.flow_index.contains_key(id)
+    }
+
+    /// How many contracts are kept.
+    pub(crate) fn flow_count(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// The latest `n` QR codes, oldest first, each with what `extra`
+    /// takes from it.
+    pub(crate) fn latest_qr_codes<T>(
+        &self,
+        n: usize,
+        now: u64,
+        extra: impl Fn(&QrCode) -> T,
+    ) -> Vec<(QrCodeInfo, T)> {
+        let skip = self.qr_codes.len().saturating_sub(n);
+        self.qr_codes[skip..]
+            .iter()
+            .map(|c| (self.qr_info(c, now), extra(c)))
+            .collect()
+    }
+
+    /// The latest `n` contracts, oldest first.
+    pub(crate) fn latest_flows(&self, n: usize, now: u64) -> Vec<FlowInfo> {
+        let skip = self.flows.len().saturating_sub(n);
+        self.flows[skip..]
+            .iter()
+            .map(|f| Self::flow_info(f, now))
+            .collect()
     }
 }
 
@@ -645,15 +996,13 @@ impl State {
                 return false;
             }
             self.open.remove(&(deadline, i));
-            let flow = &self.flows[i];
-            let user_data = self
-                .qr_code(&flow.qr_code_id)
-                .and_then(|c| c.user_data.clone());
+            let flow = &mut self.flows[i];
+            flow.ending = Some(Ending::Expired);
             let event = EventKind::FlowExpired {
                 flow_id: flow.id.clone(),
                 qr_code_id: flow.qr_code_id.clone(),
                 deadline,
-                user_data,
+                user_data: flow.user_data.clone(),
             };
             self.events.record(now, event);
         }
@@ -790,6 +1139,32 @@ impl FileStore {
             .filter_map(|id| self.get(id, now))
             .map(Self::info)
             .collect()
+    }
+}
+
+pub(crate) fn flow_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        codes::RESOURCE_NOT_FOUND_FLOW,
+        format!("no contract has the id {id}"),
+    )
+}
+
+fn too_many_flows(max: usize) -> ApiError {
+    ApiError::new(
+        codes::LIMIT_EXCEEDED,
+        format!("the emulator keeps at most {max} contracts; restart it to start afresh"),
+    )
+}
+
+/// A contract's status in words, for messages and pages.
+pub(crate) fn status_words(status: FlowStatus) -> &'static str {
+    match status {
+        FlowStatus::Started => "waiting to sign",
+        FlowStatus::PartlySigned => "partly signed",
+        FlowStatus::Rejected => "refused",
+        FlowStatus::Signed => "signed",
+        FlowStatus::Expired => "expired",
+        FlowStatus::Cancelled => "cancelled",
     }
 }
 
@@ -937,7 +1312,7 @@ mod tests {
         let a = scan(&mut state, "13800000001", 0);
         let b = scan(&mut state, "13800000002", DAY);
         let c = scan(&mut state, "13800000003", 2 * DAY);
-        state.sign(&b, DAY + 1).unwrap();
+        state.sign(&b, None, DAY + 1).unwrap();
         let expired = |state: &State| -> Vec<String> {
             state
                 .events

@@ -193,7 +193,7 @@ impl Emulated for CancelMultiFlowSignQrCodeInput {
 }
 
 /// `Operator.UserId`, which every action needs.
-fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
+pub(super) fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
     match operator.user_id.as_deref().map(str::trim) {
         Some(id) if !id.is_empty() => Ok(id),
         _ => Err(missing::<A>("Operator.UserId")),
@@ -202,7 +202,7 @@ fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
 
 /// An operator who is not an employee: the action's own code for it when it
 /// documents one, `OperationDenied` otherwise.
-fn not_in_organization<A: Action>(user_id: &str) -> ApiError {
+pub(super) fn not_in_organization<A: Action>(user_id: &str) -> ApiError {
     ApiError::new(
         super::documented::<A>(codes::OPERATION_DENIED_USER_NOT_IN_ORGANIZATION)
             .unwrap_or(codes::OPERATION_DENIED),
