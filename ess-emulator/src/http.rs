@@ -772,10 +772,21 @@ async fn serve_other(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next 
         Ok(Ok(body)) => body,
         _ => return Next::Close,
     };
-    let reply = if head.path() == control::FLUSH_PATH {
-        control::flush(shared, &head, &body).await
+    let (reply, head) = if head.path() == control::FLUSH_PATH {
+        (control::flush(shared, &head, &body).await, head)
+    } else if head.path() == control::STATE_PATH {
+        (control::state_dump(shared, &head).await, head)
     } else {
-        control::handle(shared, &head, &body)
+        // On the blocking pool: a state dump or a page takes long to
+        // encode, and must not hold up a runtime thread that API requests
+        // need.
+        let shared = shared.clone();
+        match tokio::task::spawn_blocking(move || (control::handle(&shared, &head, &body), head))
+            .await
+        {
+            Ok(done) => done,
+            Err(_) => return Next::Close,
+        }
     };
     tracing::debug!(
         method = %head.method,

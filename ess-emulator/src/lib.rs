@@ -140,6 +140,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const DEFAULT_MAX_QR_CODES: usize = 200_000;
 /// The default number of contracts kept ([`EmulatorBuilder::max_flows`]).
 pub const DEFAULT_MAX_FLOWS: usize = 200_000;
+/// How long QR codes and contracts are kept once over, unless configured
+/// ([`EmulatorBuilder::retention`]): 30 days of emulator time.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 /// The furthest one move of the clock may go: ten years.
 pub const MAX_CLOCK_ADVANCE: Duration = Duration::from_secs(10 * 366 * 86_400);
 /// The furthest the clock may be moved in all: a hundred years.
@@ -152,6 +155,7 @@ pub(crate) struct Limits {
     pub max_connections: usize,
     pub max_qr_codes: usize,
     pub max_flows: usize,
+    pub retention: Duration,
 }
 
 impl Default for Limits {
@@ -161,6 +165,7 @@ impl Default for Limits {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_qr_codes: DEFAULT_MAX_QR_CODES,
             max_flows: DEFAULT_MAX_FLOWS,
+            retention: DEFAULT_RETENTION,
         }
     }
 }
@@ -204,6 +209,13 @@ impl Shared {
             if !more {
                 break;
             }
+        }
+        let evicted = state.evict_due(now);
+        if evicted > 0 {
+            tracing::debug!(
+                evicted,
+                "codes and contracts past their retention forgotten"
+            );
         }
         let result = f(&mut state, now);
         self.callbacks.publish(&state);
@@ -415,6 +427,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a QR code or a contract is kept once it is over (default
+    /// [`DEFAULT_RETENTION`], in emulator time): a code once cancelled or
+    /// expired, a contract once signed, refused, cancelled or expired.
+    /// Then it is forgotten: looking it up finds nothing, as for an id
+    /// never given.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.limits.retention = retention;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -498,6 +520,7 @@ impl EmulatorBuilder {
                 let mut state = State::new(&self.world);
                 state.max_qr_codes = self.limits.max_qr_codes;
                 state.max_flows = self.limits.max_flows;
+                state.retention = self.limits.retention.as_secs();
                 state
             }),
             world: self.world,

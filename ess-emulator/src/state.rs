@@ -4,6 +4,7 @@
 use ess_api::service::codes;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +21,10 @@ pub(crate) struct Allowed {
     pub id_card_number: Option<String>,
 }
 
-/// A QR code as the emulator keeps it.
-pub(crate) struct QrCode {
+/// What never changes about a QR code once it is created: shared, so
+/// that a copy of the state (`GET /_emulator/state`) takes a reference
+/// count under the lock instead of a dozen strings.
+pub(crate) struct QrFixed {
     pub id: String,
     pub template_id: String,
     pub operator_id: String,
@@ -36,11 +39,165 @@ pub(crate) struct QrCode {
     pub user_data: Option<String>,
     pub created_at: u64,
     pub expired_time: u64,
+    pub sign_url: String,
+    pub qr_code_url: String,
+}
+
+/// A QR code as the emulator keeps it: its fixed part, and what scans and
+/// cancelling change.
+pub(crate) struct QrCode {
+    fixed: Arc<QrFixed>,
     pub cancelled_at: Option<u64>,
     pub flows_started: u64,
     pub signer_mobiles: HashSet<String>,
-    pub sign_url: String,
-    pub qr_code_url: String,
+}
+
+impl QrCode {
+    pub(crate) fn new(fixed: QrFixed) -> Self {
+        QrCode {
+            fixed: Arc::new(fixed),
+            cancelled_at: None,
+            flows_started: 0,
+            signer_mobiles: HashSet::new(),
+        }
+    }
+
+    /// What a copy of the state needs of it.
+    fn row(&self) -> QrRow {
+        QrRow {
+            fixed: self.fixed.clone(),
+            cancelled_at: self.cancelled_at,
+            flows_started: self.flows_started,
+        }
+    }
+}
+
+impl std::ops::Deref for QrCode {
+    type Target = QrFixed;
+
+    fn deref(&self) -> &QrFixed {
+        &self.fixed
+    }
+}
+
+/// A QR code as copied under the lock, turned into a [`QrCodeInfo`]
+/// after it is released.
+pub(crate) struct QrRow {
+    fixed: Arc<QrFixed>,
+    cancelled_at: Option<u64>,
+    flows_started: u64,
+}
+
+impl QrRow {
+    pub(crate) fn info(&self, now: u64) -> QrCodeInfo {
+        let code = &*self.fixed;
+        let status = if self.cancelled_at.is_some() {
+            QrCodeStatus::Cancelled
+        } else if now >= code.expired_time {
+            QrCodeStatus::Expired
+        } else if self.flows_started >= code.max_flow_num {
+            QrCodeStatus::Exhausted
+        } else {
+            QrCodeStatus::Active
+        };
+        QrCodeInfo {
+            qr_code_id: code.id.clone(),
+            template_id: code.template_id.clone(),
+            operator_id: code.operator_id.clone(),
+            flow_name: code.flow_name.clone(),
+            qr_code_name: code.qr_code_name.clone(),
+            max_flow_num: code.max_flow_num,
+            flows_started: self.flows_started,
+            flow_effective_day: code.flow_effective_day,
+            flow_display_type: code.flow_display_type,
+            created_at: code.created_at,
+            expired_time: code.expired_time,
+            cancelled_at: self.cancelled_at,
+            restriction_count: code.restrictions.len(),
+            forbid_personal_multiple_sign: code.forbid_personal_multiple_sign,
+            flow_name_append_scanner_info: code.append_scanner_info,
+            user_data: code.user_data.clone(),
+            sign_url: code.sign_url.clone(),
+            qr_code_url: code.qr_code_url.clone(),
+            status,
+        }
+    }
+}
+
+/// A page of the state as copied under the lock: cheap to take (the QR
+/// codes' fixed parts are shared), encoded after the lock is released.
+pub(crate) struct StateCopy {
+    now: u64,
+    organization_id: String,
+    quota_remaining: u64,
+    qr_codes: Vec<QrRow>,
+    flows: Vec<FlowInfo>,
+    total_qr_codes: usize,
+    total_flows: usize,
+}
+
+/// A [`StateCopy`] serialized as a [`Snapshot`] is, each QR code's
+/// [`QrCodeInfo`] made as it is written and dropped at once: encoding
+/// allocates little besides the output.
+impl Serialize for StateCopy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Rows<'a>(&'a [QrRow], u64);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for row in self.0 {
+                    seq.serialize_element(&row.info(self.1))?;
+                }
+                seq.end()
+            }
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct View<'a> {
+            now: u64,
+            organization_id: &'a str,
+            quota_remaining: u64,
+            qr_codes: Rows<'a>,
+            flows: &'a [FlowInfo],
+            total_qr_codes: usize,
+            total_flows: usize,
+        }
+        View {
+            now: self.now,
+            organization_id: &self.organization_id,
+            quota_remaining: self.quota_remaining,
+            qr_codes: Rows(&self.qr_codes, self.now),
+            flows: &self.flows,
+            total_qr_codes: self.total_qr_codes,
+            total_flows: self.total_flows,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl StateCopy {
+    /// About how many bytes its JSON takes, to size the output once.
+    pub(crate) fn size_hint(&self) -> usize {
+        self.qr_codes
+            .len()
+            .saturating_mul(700)
+            .saturating_add(self.flows.len().saturating_mul(900))
+            .saturating_add(256)
+    }
+
+    pub(crate) fn into_snapshot(self) -> Snapshot {
+        let now = self.now;
+        Snapshot {
+            now,
+            organization_id: self.organization_id,
+            quota_remaining: self.quota_remaining,
+            qr_codes: self.qr_codes.iter().map(|r| r.info(now)).collect(),
+            flows: self.flows,
+            total_qr_codes: self.total_qr_codes,
+            total_flows: self.total_flows,
+        }
+    }
 }
 
 /// Who a signer is.
@@ -127,6 +284,19 @@ impl Flow {
         match &self.ending {
             Some(Ending::Rejected(_, m) | Ending::Cancelled(_, m)) => m,
             _ => "",
+        }
+    }
+
+    /// When it ended (signed, refused, cancelled), or its deadline once
+    /// past it unsigned; `None` while it goes on.
+    fn ended_at(&self, now: u64) -> Option<u64> {
+        match &self.ending {
+            Some(Ending::Signed(at) | Ending::Rejected(at, _) | Ending::Cancelled(at, _)) => {
+                Some(*at)
+            }
+            Some(Ending::Expired) => Some(self.deadline),
+            None if now > self.deadline => Some(self.deadline),
+            None => None,
         }
     }
 
@@ -421,6 +591,11 @@ pub(crate) struct State {
     pub max_qr_codes: usize,
     /// The most contracts kept.
     pub max_flows: usize,
+    /// How long a QR code or a contract is kept once it is over.
+    pub retention: u64,
+    /// When codes and contracts may be forgotten: `(time, is a contract,
+    /// id)`, checked again when due.
+    evictions: BTreeSet<(u64, bool, String)>,
 }
 
 impl State {
@@ -436,6 +611,8 @@ impl State {
             files: FileStore::default(),
             max_qr_codes: crate::DEFAULT_MAX_QR_CODES,
             max_flows: crate::DEFAULT_MAX_FLOWS,
+            retention: crate::DEFAULT_RETENTION.as_secs(),
+            evictions: BTreeSet::new(),
         }
     }
 
@@ -448,6 +625,11 @@ impl State {
                 operator_id: code.operator_id.clone(),
             },
         );
+        self.evictions.insert((
+            code.expired_time.saturating_add(self.retention),
+            false,
+            code.id.clone(),
+        ));
         self.qr_index.insert(code.id.clone(), self.qr_codes.len());
         self.qr_codes.push(code);
     }
@@ -472,6 +654,8 @@ impl State {
             return Ok(());
         }
         code.cancelled_at = Some(now);
+        let evict_at = now.saturating_add(self.retention);
+        self.evictions.insert((evict_at, false, id.to_owned()));
         self.events.record(
             now,
             EventKind::QrCodeCancelled {
@@ -482,36 +666,7 @@ impl State {
     }
 
     pub(crate) fn qr_info(&self, code: &QrCode, now: u64) -> QrCodeInfo {
-        let status = if code.cancelled_at.is_some() {
-            QrCodeStatus::Cancelled
-        } else if now >= code.expired_time {
-            QrCodeStatus::Expired
-        } else if code.flows_started >= code.max_flow_num {
-            QrCodeStatus::Exhausted
-        } else {
-            QrCodeStatus::Active
-        };
-        QrCodeInfo {
-            qr_code_id: code.id.clone(),
-            template_id: code.template_id.clone(),
-            operator_id: code.operator_id.clone(),
-            flow_name: code.flow_name.clone(),
-            qr_code_name: code.qr_code_name.clone(),
-            max_flow_num: code.max_flow_num,
-            flows_started: code.flows_started,
-            flow_effective_day: code.flow_effective_day,
-            flow_display_type: code.flow_display_type,
-            created_at: code.created_at,
-            expired_time: code.expired_time,
-            cancelled_at: code.cancelled_at,
-            restriction_count: code.restrictions.len(),
-            forbid_personal_multiple_sign: code.forbid_personal_multiple_sign,
-            flow_name_append_scanner_info: code.append_scanner_info,
-            user_data: code.user_data.clone(),
-            sign_url: code.sign_url.clone(),
-            qr_code_url: code.qr_code_url.clone(),
-            status,
-        }
+        code.row().info(now)
     }
 
     pub(crate) fn flow_info(flow: &Flow, now: u64) -> FlowInfo {
@@ -574,19 +729,20 @@ impl State {
     }
 
     pub(crate) fn snapshot(&self, world: &World, now: u64) -> Snapshot {
-        self.snapshot_page(world, now, 0, usize::MAX)
+        self.copy_page(world, now, 0, usize::MAX).into_snapshot()
     }
 
-    /// A snapshot with at most `limit` QR codes and `limit` contracts,
-    /// from the `offset`-th of each (oldest first).
-    pub(crate) fn snapshot_page(
+    /// A copy of at most `limit` QR codes and `limit` contracts, from the
+    /// `offset`-th of each (oldest first), to encode once the lock is
+    /// released.
+    pub(crate) fn copy_page(
         &self,
         world: &World,
         now: u64,
         offset: usize,
         limit: usize,
-    ) -> Snapshot {
-        Snapshot {
+    ) -> StateCopy {
+        StateCopy {
             now,
             organization_id: world.organization.id.clone(),
             quota_remaining: self.quota_remaining,
@@ -595,7 +751,7 @@ impl State {
                 .iter()
                 .skip(offset)
                 .take(limit)
-                .map(|c| self.qr_info(c, now))
+                .map(QrCode::row)
                 .collect(),
             flows: self
                 .flows
@@ -767,6 +923,11 @@ impl State {
     }
 
     fn push_flow(&mut self, flow: Flow) {
+        self.evictions.insert((
+            flow.deadline.saturating_add(self.retention),
+            true,
+            flow.id.clone(),
+        ));
         self.flow_index.insert(flow.id.clone(), self.flows.len());
         self.open.insert((flow.deadline, self.flows.len()));
         self.flows.push(flow);
@@ -844,6 +1005,8 @@ impl State {
         if complete {
             flow.ending = Some(Ending::Signed(now));
             self.open.remove(&(flow.deadline, i));
+            let evict_at = now.saturating_add(self.retention);
+            self.evictions.insert((evict_at, true, flow_id.to_owned()));
         }
         let flow = &self.flows[i];
         self.events.record(
@@ -873,6 +1036,8 @@ impl State {
         flow.approvers[j].state = SignerState::Refused(now, reason.to_owned());
         flow.ending = Some(Ending::Rejected(now, reason.to_owned()));
         self.open.remove(&(flow.deadline, i));
+        let evict_at = now.saturating_add(self.retention);
+        self.evictions.insert((evict_at, true, flow_id.to_owned()));
         let flow = &self.flows[i];
         self.events.record(
             now,
@@ -898,6 +1063,8 @@ impl State {
         let flow = &mut self.flows[i];
         flow.ending = Some(Ending::Cancelled(now, reason.to_owned()));
         self.open.remove(&(flow.deadline, i));
+        let evict_at = now.saturating_add(self.retention);
+        self.evictions.insert((evict_at, true, flow_id.to_owned()));
         let flow = &self.flows[i];
         self.events.record(
             now,
@@ -984,6 +1151,69 @@ impl State {
 }
 
 impl State {
+    /// Forgets the QR codes and contracts that have been over for longer
+    /// than the retention: codes cancelled or expired, contracts signed,
+    /// refused, cancelled or expired. Returns how many were forgotten.
+    /// Costs a lookup when nothing is due; when something is, one pass
+    /// over the codes and the contracts.
+    pub(crate) fn evict_due(&mut self, now: u64) -> usize {
+        let retention = self.retention;
+        let over = |end: u64| end.saturating_add(retention) <= now;
+        let mut codes = HashSet::new();
+        let mut flows = HashSet::new();
+        while let Some((at, _, _)) = self.evictions.first() {
+            if *at > now {
+                break;
+            }
+            let Some((_, is_flow, id)) = self.evictions.pop_first() else {
+                break;
+            };
+            if is_flow {
+                if let Some(&i) = self.flow_index.get(&id) {
+                    if self.flows[i].ended_at(now).is_some_and(over) {
+                        flows.insert(id);
+                    }
+                }
+            } else if let Some(&i) = self.qr_index.get(&id) {
+                let code = &self.qr_codes[i];
+                if code.cancelled_at.is_some_and(over) || over(code.expired_time) {
+                    codes.insert(id);
+                }
+            }
+        }
+        if !codes.is_empty() {
+            self.qr_codes.retain(|c| !codes.contains(&c.id));
+            for id in &codes {
+                self.qr_index.remove(id);
+            }
+            for (i, code) in self.qr_codes.iter().enumerate() {
+                if let Some(slot) = self.qr_index.get_mut(&code.id) {
+                    *slot = i;
+                }
+            }
+        }
+        if !flows.is_empty() {
+            self.flows.retain(|f| !flows.contains(&f.id));
+            for id in &flows {
+                self.flow_index.remove(id);
+            }
+            for (i, flow) in self.flows.iter().enumerate() {
+                if let Some(slot) = self.flow_index.get_mut(&flow.id) {
+                    *slot = i;
+                }
+            }
+            // Positions moved: the unsigned contracts' deadlines again.
+            self.open = self
+                .flows
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.ending.is_none())
+                .map(|(i, f)| (f.deadline, i))
+                .collect();
+        }
+        codes.len() + flows.len()
+    }
+
     /// Records the expiry of unsigned contracts whose deadline is before
     /// `now`, at most `limit` of them, earliest deadline first. Returns
     /// whether more are due.
@@ -1263,7 +1493,7 @@ pub(crate) fn is_resident_id(number: &str) -> bool {
 impl QrCode {
     /// An active code of `template_id` allowing 10 contracts of 7 days.
     pub(crate) fn for_tests(template_id: &str, user_data: Option<&str>) -> Self {
-        QrCode {
+        QrCode::new(QrFixed {
             id: crate::ids::resource_id(),
             template_id: template_id.to_owned(),
             operator_id: crate::world::defaults::OPERATOR_ID.to_owned(),
@@ -1278,12 +1508,9 @@ impl QrCode {
             user_data: user_data.map(str::to_owned),
             created_at: 0,
             expired_time: u64::MAX,
-            cancelled_at: None,
-            flows_started: 0,
-            signer_mobiles: HashSet::new(),
             sign_url: String::new(),
             qr_code_url: String::new(),
-        }
+        })
     }
 }
 
@@ -1340,6 +1567,36 @@ mod tests {
             state.flow(&c, 20 * DAY).unwrap().status,
             FlowStatus::Expired
         );
+    }
+
+    #[test]
+    fn a_state_copy_encodes_as_its_snapshot() {
+        let world = World::default();
+        let mut state = State::new(&world);
+        let code = QrCode::for_tests(crate::world::defaults::PERSON_TEMPLATE_ID, Some("dQ=="));
+        let id = code.id.clone();
+        state.add_qr_code(code);
+        state.add_qr_code(QrCode::for_tests(
+            crate::world::defaults::B2C_TEMPLATE_ID,
+            None,
+        ));
+        state.cancel(&id, 3).unwrap();
+        state
+            .scan(
+                &world,
+                &ScanRequest::new(&id, "张三", "13800009527"),
+                1,
+                crate::ids::resource_id,
+            )
+            .unwrap_err();
+        let copy = state.copy_page(&world, 5, 0, usize::MAX);
+        let streamed = serde_json::to_value(&copy).unwrap();
+        assert_eq!(
+            streamed,
+            serde_json::to_value(copy.into_snapshot()).unwrap()
+        );
+        assert_eq!(streamed["QrCodes"][0]["Status"], "Cancelled");
+        assert_eq!(streamed["TotalQrCodes"], 2);
     }
 
     #[test]
