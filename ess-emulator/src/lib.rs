@@ -210,15 +210,18 @@ impl Shared {
                 break;
             }
         }
-        let evicted = state.evict_due(now);
-        if evicted > 0 {
+        let forgotten = state.evict_due(now);
+        let result = f(&mut state, now);
+        self.callbacks.publish(&state);
+        drop(state);
+        if forgotten.len() > 0 {
             tracing::debug!(
-                evicted,
+                forgotten = forgotten.len(),
                 "codes and contracts past their retention forgotten"
             );
         }
-        let result = f(&mut state, now);
-        self.callbacks.publish(&state);
+        // Freed once the lock is released.
+        drop(forgotten);
         result
     }
 

@@ -1153,10 +1153,11 @@ impl State {
 impl State {
     /// Forgets the QR codes and contracts that have been over for longer
     /// than the retention: codes cancelled or expired, contracts signed,
-    /// refused, cancelled or expired. Returns how many were forgotten.
-    /// Costs a lookup when nothing is due; when something is, one pass
-    /// over the codes and the contracts.
-    pub(crate) fn evict_due(&mut self, now: u64) -> usize {
+    /// refused, cancelled or expired. Returns what was forgotten, for the
+    /// caller to drop once the lock is released. Costs a lookup when
+    /// nothing is due; when something is, one pass over the codes and the
+    /// contracts.
+    pub(crate) fn evict_due(&mut self, now: u64) -> Forgotten {
         let retention = self.retention;
         let over = |end: u64| end.saturating_add(retention) <= now;
         let mut codes = HashSet::new();
@@ -1181,8 +1182,13 @@ impl State {
                 }
             }
         }
+        let mut forgotten = Forgotten::default();
         if !codes.is_empty() {
-            self.qr_codes.retain(|c| !codes.contains(&c.id));
+            let (gone, kept) = std::mem::take(&mut self.qr_codes)
+                .into_iter()
+                .partition(|c| codes.contains(&c.id));
+            self.qr_codes = kept;
+            forgotten.qr_codes = gone;
             for id in &codes {
                 self.qr_index.remove(id);
             }
@@ -1193,7 +1199,11 @@ impl State {
             }
         }
         if !flows.is_empty() {
-            self.flows.retain(|f| !flows.contains(&f.id));
+            let (gone, kept) = std::mem::take(&mut self.flows)
+                .into_iter()
+                .partition(|f| flows.contains(&f.id));
+            self.flows = kept;
+            forgotten.flows = gone;
             for id in &flows {
                 self.flow_index.remove(id);
             }
@@ -1211,7 +1221,7 @@ impl State {
                 .map(|(i, f)| (f.deadline, i))
                 .collect();
         }
-        codes.len() + flows.len()
+        forgotten
     }
 
     /// Records the expiry of unsigned contracts whose deadline is before
@@ -1239,6 +1249,21 @@ impl State {
         self.open
             .first()
             .is_some_and(|&(deadline, _)| deadline < now)
+    }
+}
+
+/// QR codes and contracts past their retention, taken out of the state:
+/// dropped by the caller after it releases the lock.
+#[derive(Default)]
+pub(crate) struct Forgotten {
+    qr_codes: Vec<QrCode>,
+    flows: Vec<Flow>,
+}
+
+impl Forgotten {
+    /// How many codes and contracts.
+    pub(crate) fn len(&self) -> usize {
+        self.qr_codes.len() + self.flows.len()
     }
 }
 
