@@ -5,9 +5,11 @@ ESS_INTEROP_ENDPOINT is the host:port of an emulator started with
 "N passed, N failed" line; exits 1 when any check fails.
 """
 
+import json
 import os
 import sys
 import traceback
+import urllib.request
 
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
@@ -95,12 +97,55 @@ def test_cancel_unknown_code():
 def test_not_emulated_action():
     # The emulator runs with --strict: an action without semantics answers
     # the documented UnsupportedOperation.
+    req = models.StartFlowRequest()
+    operator = models.UserInfo()
+    operator.UserId = OPERATOR_ID
+    req.Operator = operator
+    req.FlowId = "yDwFmUUckpst0bgcUuO4zjEq0tvEcIrR"
+    expect_error(lambda: client().StartFlow(req), "UnsupportedOperation")
+
+
+def control(what, body):
+    """POST /_emulator/<what> with a JSON body; the Response object."""
+    request = urllib.request.Request(
+        f"http://{ENDPOINT}/_emulator/{what}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as answer:
+        return json.load(answer)["Response"]
+
+
+def test_a_scanned_contract_signed_and_looked_up():
+    code = client().CreateMultiFlowSignQRCode(qr_request(B2C_TEMPLATE_ID)).QrCode.QrCodeId
+    started = control("scan", {"QrCodeId": code, "Name": "张三", "Mobile": "13800009527"})
+    flow_id = started["FlowId"]
+    control("sign", {"FlowId": flow_id})
     req = models.DescribeFlowInfoRequest()
     operator = models.UserInfo()
     operator.UserId = OPERATOR_ID
     req.Operator = operator
-    req.FlowIds = ["yDwFmUUckpst0bgcUuO4zjEq0tvEcIrR"]
-    expect_error(lambda: client().DescribeFlowInfo(req), "UnsupportedOperation")
+    req.FlowIds = [flow_id]
+    resp = client().DescribeFlowInfo(req)
+    detail = resp.FlowDetailInfos[0]
+    assert isinstance(detail, models.FlowDetailInfo)
+    assert detail.FlowId == flow_id and detail.FlowStatus == 4, resp.to_json_string()
+    assert detail.FlowApproverInfos[0].ApproveStatus == 3
+    req = models.DescribeFileUrlsRequest()
+    req.Operator = operator
+    req.BusinessType = "FLOW"
+    req.BusinessIds = [flow_id]
+    urls = client().DescribeFileUrls(req)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(urls.FileUrls[0].Url, timeout=10) as pdf:
+        assert pdf.read(4) == b"%PDF"
+    req = models.CancelFlowRequest()
+    req.Operator = operator
+    req.FlowId = flow_id
+    req.CancelMessage = "已签署"
+    expect_error(lambda: client().CancelFlow(req), "OperationDenied.FlowHasTerminated")
 
 
 def test_canned_answer_parses_into_the_model():

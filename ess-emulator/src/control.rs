@@ -7,10 +7,11 @@
 //! the wrong method a 405.
 
 use ess_api::service::codes;
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::callbacks::{self, CallbackConfig};
@@ -18,14 +19,27 @@ use crate::error::ApiError;
 use crate::faults::FaultSpec;
 use crate::http::{envelope, Head, Reply};
 use crate::ids;
+use crate::page;
 use crate::qr;
-use crate::state::{QrCodeStatus, ScanRequest};
+use crate::state::{QrCodeStatus, ScanRequest, StateCopy};
 use crate::Shared;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct SignBody {
     flow_id: String,
+    #[serde(default)]
+    recipient_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct RejectBody {
+    flow_id: String,
+    #[serde(default)]
+    recipient_id: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -200,20 +214,12 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
             _ => not_allowed("GET"),
         },
         "/_emulator/state" => match method {
-            "GET" => {
-                // A copy is taken under the lock; it is encoded after the
-                // lock is released, so requests never wait for the encoding.
-                let page = match (number_param(head, "offset"), number_param(head, "limit")) {
-                    (Ok(offset), Ok(limit)) => (offset.unwrap_or(0), limit.unwrap_or(usize::MAX)),
-                    (Err(e), _) | (_, Err(e)) => return answer(Err(e)),
-                };
-                let now = shared.clock.now();
-                let snapshot = {
-                    let state = shared.lock_state();
-                    state.snapshot_page(&shared.world, now, page.0, page.1)
-                };
-                answer(serde_json::to_value(snapshot).map_err(internal))
-            }
+            // Served by `state_dump` (see `STATE_PATH`); here only when
+            // called directly.
+            "GET" => match state_copy(shared, head) {
+                Ok(copy) => encode_state(copy),
+                Err(e) => answer(Err(e)),
+            },
             _ => not_allowed("GET"),
         },
         "/_emulator/events" => match method {
@@ -255,7 +261,22 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
         "/_emulator/sign" => match method {
             "POST" => answer(
                 parse::<SignBody>(body)
-                    .and_then(|b| shared.sign(&b.flow_id))
+                    .and_then(|b| shared.sign(&b.flow_id, b.recipient_id.as_deref()))
+                    .and_then(|flow| serde_json::to_value(flow).map_err(internal))
+                    .map(|flow| json!({ "Flow": flow })),
+            ),
+            _ => not_allowed("POST"),
+        },
+        "/_emulator/reject" => match method {
+            "POST" => answer(
+                parse::<RejectBody>(body)
+                    .and_then(|b| {
+                        shared.reject(
+                            &b.flow_id,
+                            b.recipient_id.as_deref(),
+                            b.reason.as_deref().unwrap_or_default(),
+                        )
+                    })
                     .and_then(|flow| serde_json::to_value(flow).map_err(internal))
                     .map(|flow| json!({ "Flow": flow })),
             ),
@@ -293,7 +314,44 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
             }
             _ => not_allowed("GET, POST, DELETE"),
         },
+        page::PATH => match method {
+            "GET" => page::dashboard(shared, head),
+            _ => not_allowed("GET"),
+        },
+        "/_emulator" => Reply {
+            status: 308,
+            content_type: "text/plain; charset=utf-8",
+            body: b"see /_emulator/\n".to_vec(),
+            extra: Cow::Borrowed("Location: /_emulator/\r\n"),
+        },
         _ => {
+            if let Some(action) = path.strip_prefix("/_emulator/ui/") {
+                return match method {
+                    "POST" => page::form_action(shared, action, body),
+                    _ => not_allowed("POST"),
+                };
+            }
+            if let Some(id) = path.strip_prefix("/flows/") {
+                return match method {
+                    "GET" => page::flow_page(shared, head, id),
+                    _ => not_allowed("GET"),
+                };
+            }
+            if let Some(id) = path
+                .strip_prefix("/files/flows/")
+                .and_then(|rest| rest.strip_suffix(".pdf"))
+            {
+                return match method {
+                    "GET" => flow_file(shared, head, id),
+                    _ => not_allowed("GET"),
+                };
+            }
+            if let Some(id) = path.strip_prefix("/files/uploads/") {
+                return match method {
+                    "GET" => uploaded_file(shared, head, id),
+                    _ => not_allowed("GET"),
+                };
+            }
             if let Some(id) = path
                 .strip_prefix("/qr/")
                 .and_then(|rest| rest.strip_suffix(".png"))
@@ -314,6 +372,81 @@ pub(crate) fn handle(shared: &Shared, head: &Head, body: &[u8]) -> Reply {
     }
 }
 
+/// The path of the state dump, served on a thread of its own.
+pub(crate) const STATE_PATH: &str = "/_emulator/state";
+
+/// A page of the state (`?offset=N&limit=M`), copied under the lock: the QR
+/// codes' fixed parts are shared, so the copy is short.
+fn state_copy(shared: &Shared, head: &Head) -> Result<StateCopy, ApiError> {
+    let offset = number_param(head, "offset")?.unwrap_or(0);
+    let limit = number_param(head, "limit")?.unwrap_or(usize::MAX);
+    let now = shared.clock.now();
+    let state = shared.lock_state();
+    Ok(state.copy_page(&shared.world, now, offset, limit))
+}
+
+/// The state in the service's envelope, encoded straight to bytes, into
+/// an output sized once.
+fn encode_state(copy: StateCopy) -> Reply {
+    #[derive(Serialize)]
+    struct Inner {
+        #[serde(flatten)]
+        copy: StateCopy,
+        #[serde(rename = "RequestId")]
+        request_id: String,
+    }
+    #[derive(Serialize)]
+    struct Envelope {
+        #[serde(rename = "Response")]
+        response: Inner,
+    }
+    let mut body = Vec::with_capacity(copy.size_hint());
+    let envelope = Envelope {
+        response: Inner {
+            copy,
+            request_id: ids::request_id(),
+        },
+    };
+    match serde_json::to_writer(&mut body, &envelope) {
+        Ok(()) => Reply {
+            status: 200,
+            content_type: crate::http::JSON,
+            body,
+            extra: Cow::Borrowed(""),
+        },
+        Err(e) => answer(Err(internal(e))),
+    }
+}
+
+/// `GET /_emulator/state`: the copy is taken under the lock; encoding
+/// (about a second for 100,000 codes) happens on a thread of its own, so
+/// that no runtime thread that API requests need is busy with it. (At the
+/// lowest scheduling priority, measured, concurrent requests waited
+/// longer, not shorter.)
+pub(crate) async fn state_dump(shared: &Shared, head: &Head) -> Reply {
+    if head.method != "GET" {
+        return not_allowed("GET");
+    }
+    let copy = match state_copy(shared, head) {
+        Ok(copy) => copy,
+        Err(e) => return answer(Err(e)),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("ess-emulator-state-dump".to_owned())
+        .spawn(move || {
+            let _ = tx.send(encode_state(copy));
+        });
+    match spawned {
+        Ok(_) => rx
+            .await
+            .unwrap_or_else(|_| answer(Err(ApiError::internal("the state dump failed")))),
+        Err(e) => answer(Err(ApiError::internal(format!(
+            "cannot start the state dump: {e}"
+        )))),
+    }
+}
+
 fn internal(e: serde_json::Error) -> ApiError {
     ApiError::internal(e.to_string())
 }
@@ -328,7 +461,7 @@ fn qr_png(shared: &Shared, id: &str) -> Reply {
             status: 200,
             content_type: "image/png",
             body: bytes,
-            extra: "",
+            extra: Cow::Borrowed(""),
         },
         Err(e) if e.code() == codes::RESOURCE_NOT_FOUND_QR_INFO => {
             Reply::text(404, format!("{}\n", e.message()))
@@ -357,35 +490,77 @@ fn sign_page(shared: &Shared, id: &str) -> Reply {
          <p>Contracts: {flow} ({started} of {max} started).</p>\n<img src=\"/qr/{id}.png\" alt=\"QR code\">\n\
          <p>Simulate a scan:</p>\n<pre>curl -s -X POST {base}/_emulator/scan -d '{{\"QrCodeId\": \"{id}\", \"Name\": \"张三\", \"Mobile\": \"13800009527\"}}'</pre>\n\
          </body></html>\n",
-        name = escape(&info.qr_code_name),
-        flow = escape(&info.flow_name),
-        id = escape(id),
+        name = page::esc(&info.qr_code_name),
+        flow = page::esc(&info.flow_name),
+        id = page::esc(id),
         started = info.flows_started,
         max = info.max_flow_num,
-        base = escape(&shared.base_url),
+        base = page::esc(&shared.base_url),
     );
     Reply {
         status: 200,
         content_type: "text/html; charset=utf-8",
-        extra: "",
+        extra: Cow::Borrowed(""),
         body: page.into_bytes(),
     }
 }
 
-/// HTML text escaping.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// A link that carries `?expires=<Unix seconds>` works until then; the
+/// page's own links carry none.
+fn link_expired(shared: &Shared, head: &Head) -> Option<Reply> {
+    let expires = head
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("expires="))?;
+    match expires.parse::<u64>() {
+        Ok(at) if at >= shared.clock.now() => None,
+        Ok(_) => Some(Reply::text(403, "this link has expired\n")),
+        Err(_) => Some(Reply::text(400, "expires must be Unix seconds\n")),
     }
-    out
+}
+
+/// `GET /files/flows/<FlowId>.pdf`: the contract's PDF as it stands now.
+fn flow_file(shared: &Shared, head: &Head, id: &str) -> Reply {
+    if let Some(reply) = link_expired(shared, head) {
+        return reply;
+    }
+    let now = shared.clock.now();
+    let Some(flow) = shared.lock_state().flow(id, now) else {
+        return Reply::text(404, format!("no contract has the id {id}\n"));
+    };
+    Reply {
+        status: 200,
+        content_type: "application/pdf",
+        body: crate::api::flow_pdf(&flow, &shared.world.organization.name),
+        extra: Cow::Borrowed(""),
+    }
+}
+
+/// `GET /files/uploads/<FileId>`: an uploaded file, for the preview links
+/// of `CreateFlowByFiles`.
+fn uploaded_file(shared: &Shared, head: &Head, id: &str) -> Reply {
+    if let Some(reply) = link_expired(shared, head) {
+        return reply;
+    }
+    let now = shared.clock.now();
+    let state = shared.lock_state();
+    let Some(file) = state.files.get(id, now) else {
+        return Reply::text(404, format!("no uploaded file has the id {id}\n"));
+    };
+    let content_type = match file.file_type {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "html" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    Reply {
+        status: 200,
+        content_type,
+        body: file.content.clone(),
+        extra: Cow::Borrowed(""),
+    }
 }
 
 /// The PNG of a code's sign link, named after the code.
@@ -398,10 +573,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaping() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+    fn the_sign_page_escapes() {
+        assert_eq!(page::esc("<b>"), "&lt;b&gt;");
     }
 }

@@ -1,8 +1,8 @@
 //! What happened in the emulator, in order: the raw material for callbacks.
 //!
 //! Every state change (a code created or cancelled, a contract started,
-//! signed or expired, a code or the quota used up, a scan refused for lack
-//! of quota) is recorded as an [`Event`] with a
+//! signed, refused, cancelled or expired, a code or the quota used up, a
+//! scan refused for lack of quota) is recorded as an [`Event`] with a
 //! sequence number and the emulator time. Read them with
 //! [`Emulator::events`](crate::Emulator::events) or
 //! [`Emulator::events_since`](crate::Emulator::events_since), follow them
@@ -82,13 +82,59 @@ pub enum EventKind {
         /// The code's `UserData`, for callbacks.
         user_data: Option<String>,
     },
-    /// The person who started a contract signed it.
+    /// A signer signed a contract (`complete` once every signer has).
     FlowSigned {
         /// The contract.
         flow_id: String,
-        /// The code that started it.
-        qr_code_id: String,
-        /// The code's `UserData`, for callbacks.
+        /// The code that started it, for a contract started by a scan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        qr_code_id: Option<String>,
+        /// The signer's slot in the contract (`RecipientId`).
+        recipient_id: String,
+        /// Whether every signer has now signed.
+        complete: bool,
+        /// The contract's `UserData` (a scanned code's), for callbacks.
+        user_data: Option<String>,
+    },
+    /// A contract was started from uploaded files (`CreateFlowByFiles`).
+    FlowCreated {
+        /// The new contract.
+        flow_id: String,
+        /// Its name.
+        flow_name: String,
+        /// The files it was made of.
+        file_ids: Vec<String>,
+        /// The employee who started it.
+        operator_id: String,
+        /// When it expires unsigned, in Unix seconds.
+        deadline: u64,
+        /// The request's `UserData`, for callbacks.
+        user_data: Option<String>,
+    },
+    /// A signer refused to sign; the contract is over.
+    FlowRejected {
+        /// The contract.
+        flow_id: String,
+        /// The code that started it, for a contract started by a scan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        qr_code_id: Option<String>,
+        /// The signer who refused (`RecipientId`).
+        recipient_id: String,
+        /// The reason they gave.
+        reason: String,
+        /// The contract's `UserData`, for callbacks.
+        user_data: Option<String>,
+    },
+    /// The initiator cancelled a contract (`CancelFlow`).
+    FlowCancelled {
+        /// The contract.
+        flow_id: String,
+        /// The code that started it, for a contract started by a scan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        qr_code_id: Option<String>,
+        /// The reason given (`CancelMessage`).
+        reason: String,
+        /// The contract's `UserData`, for callbacks.
         user_data: Option<String>,
     },
     /// The organization's contract quota reached zero.
@@ -102,8 +148,9 @@ pub enum EventKind {
     FlowExpired {
         /// The contract.
         flow_id: String,
-        /// The code that started it.
-        qr_code_id: String,
+        /// The code that started it, for a contract started by a scan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        qr_code_id: Option<String>,
         /// Its deadline, in Unix seconds.
         deadline: u64,
         /// The code's `UserData`, for callbacks.

@@ -3,6 +3,7 @@
 //! answers.
 
 use ess_api::service::codes;
+use std::borrow::Cow;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -90,7 +91,7 @@ pub(crate) struct Reply {
     pub content_type: &'static str,
     pub body: Vec<u8>,
     /// Further header lines, each ending in CRLF.
-    pub extra: &'static str,
+    pub extra: Cow<'static, str>,
 }
 
 impl Reply {
@@ -99,7 +100,7 @@ impl Reply {
             status: 200,
             content_type: JSON,
             body: serde_json::to_vec(value).unwrap_or_default(),
-            extra: "",
+            extra: Cow::Borrowed(""),
         }
     }
 
@@ -108,7 +109,7 @@ impl Reply {
             status,
             content_type: "text/plain; charset=utf-8",
             body: text.into().into_bytes(),
-            extra: "",
+            extra: Cow::Borrowed(""),
         }
     }
 }
@@ -224,7 +225,7 @@ impl Conn {
             reply.body.len() as u64,
             keep_alive,
             now,
-            reply.extra,
+            &reply.extra,
         );
         out.extend_from_slice(&reply.body);
         self.stream.write_all(&out).await?;
@@ -241,7 +242,10 @@ impl Conn {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        303 => "See Other",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
@@ -451,7 +455,7 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
                 status: 200,
                 content_type: "text/html; charset=utf-8",
                 body: b"<html><head><title>Gateway</title></head><body><h1>Service temporarily unavailable</h1></body></html>\n".to_vec(),
-                extra: "",
+                extra: Cow::Borrowed(""),
             };
             let _ = conn
                 .write_reply(&reply, keep_alive, shared.clock.now())
@@ -688,7 +692,7 @@ async fn deliver(
                 status: 200,
                 content_type: "text/html; charset=utf-8",
                 body: json,
-                extra,
+                extra: Cow::Borrowed(extra),
             };
             conn.write_reply(&reply, keep_alive, now).await
         }
@@ -697,7 +701,7 @@ async fn deliver(
                 status: 200,
                 content_type,
                 body: json,
-                extra,
+                extra: Cow::Borrowed(extra),
             };
             conn.write_reply(&reply, keep_alive, now).await
         }
@@ -768,10 +772,21 @@ async fn serve_other(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next 
         Ok(Ok(body)) => body,
         _ => return Next::Close,
     };
-    let reply = if head.path() == control::FLUSH_PATH {
-        control::flush(shared, &head, &body).await
+    let (reply, head) = if head.path() == control::FLUSH_PATH {
+        (control::flush(shared, &head, &body).await, head)
+    } else if head.path() == control::STATE_PATH {
+        (control::state_dump(shared, &head).await, head)
     } else {
-        control::handle(shared, &head, &body)
+        // On the blocking pool: a state dump or a page takes long to
+        // encode, and must not hold up a runtime thread that API requests
+        // need.
+        let shared = shared.clone();
+        match tokio::task::spawn_blocking(move || (control::handle(&shared, &head, &body), head))
+            .await
+        {
+            Ok(done) => done,
+            Err(_) => return Next::Close,
+        }
     };
     tracing::debug!(
         method = %head.method,

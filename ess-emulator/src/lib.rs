@@ -8,8 +8,13 @@
 //! declared [`World`] (an organization, its employees, its contract quota
 //! and its templates), accepts files with `UploadFiles` ([`Emulator::uploaded_file`]),
 //! serves each QR code as a real PNG, and simulates
-//! people scanning codes ([`Emulator::scan`]) and signing
-//! ([`Emulator::sign`]). Everything it holds is in memory and is gone when
+//! people scanning codes ([`Emulator::scan`]), signing
+//! ([`Emulator::sign`]) and refusing ([`Emulator::reject`]). The contract's
+//! life is emulated too: `CreateFlowByFiles`, `DescribeFlowTemplates`,
+//! `DescribeFlowBriefs`, `DescribeFlowInfo`, `CancelFlow`,
+//! `CreateFlowSignUrl` and `DescribeFileUrls` (a PDF of the contract,
+//! served by the emulator). `GET /_emulator/` is a page to watch and drive
+//! it from a browser. Everything it holds is in memory and is gone when
 //! it stops.
 //!
 //! ```no_run
@@ -63,7 +68,8 @@
 //! With a [`CallbackConfig`] ([`EmulatorBuilder::callbacks`], a
 //! `[callbacks]` table in the world file, or `POST /_emulator/callbacks`),
 //! the emulator posts the service's callback messages to a local receiver:
-//! a contract started by a scan, signed or expired (`FlowStatusChange`),
+//! a contract started (by a scan or from files), signed, refused,
+//! cancelled or expired (`FlowStatusChange`),
 //! quota used by a scan (`MultiFlowSignQrCodeCost`), a scan refused for lack
 //! of quota (`CreateFlowByQrCode`); encrypted and signed as configured,
 //! retried until answered with HTTP 200. See [`callbacks`].
@@ -80,6 +86,8 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 mod ids;
+mod page;
+mod pdf;
 pub mod qr;
 mod rate_limit;
 mod state;
@@ -104,8 +112,8 @@ pub use crate::error::ApiError;
 pub use crate::events::{Event, EventKind};
 pub use crate::faults::{Fault, FaultError, FaultKind, FaultScope};
 pub use crate::state::{
-    FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, Snapshot, StartedFlow,
-    UploadedFileInfo, MAX_STORED_FILES, MAX_STORED_FILE_BYTES,
+    FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, SignerInfo, SignerKind, Snapshot,
+    StartedFlow, UploadedFileInfo, MAX_STORED_FILES, MAX_STORED_FILE_BYTES,
 };
 pub use crate::world::{
     defaults, Organization, SigningOrder, Template, TemplateKind, TemplateProblem, World,
@@ -132,6 +140,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const DEFAULT_MAX_QR_CODES: usize = 200_000;
 /// The default number of contracts kept ([`EmulatorBuilder::max_flows`]).
 pub const DEFAULT_MAX_FLOWS: usize = 200_000;
+/// How long QR codes and contracts are kept once over, unless configured
+/// ([`EmulatorBuilder::retention`]): 30 days of emulator time.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 /// The furthest one move of the clock may go: ten years.
 pub const MAX_CLOCK_ADVANCE: Duration = Duration::from_secs(10 * 366 * 86_400);
 /// The furthest the clock may be moved in all: a hundred years.
@@ -144,6 +155,7 @@ pub(crate) struct Limits {
     pub max_connections: usize,
     pub max_qr_codes: usize,
     pub max_flows: usize,
+    pub retention: Duration,
 }
 
 impl Default for Limits {
@@ -153,6 +165,7 @@ impl Default for Limits {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_qr_codes: DEFAULT_MAX_QR_CODES,
             max_flows: DEFAULT_MAX_FLOWS,
+            retention: DEFAULT_RETENTION,
         }
     }
 }
@@ -192,13 +205,23 @@ impl Shared {
         let mut state = self.lock_state();
         loop {
             let more = state.expire_due(now, EXPIRE_BATCH);
-            self.callbacks.publish(&state, &self.world);
+            self.callbacks.publish(&state);
             if !more {
                 break;
             }
         }
+        let forgotten = state.evict_due(now);
         let result = f(&mut state, now);
-        self.callbacks.publish(&state, &self.world);
+        self.callbacks.publish(&state);
+        drop(state);
+        if forgotten.len() > 0 {
+            tracing::debug!(
+                forgotten = forgotten.len(),
+                "codes and contracts past their retention forgotten"
+            );
+        }
+        // Freed once the lock is released.
+        drop(forgotten);
         result
     }
 
@@ -213,8 +236,17 @@ impl Shared {
         Ok(started)
     }
 
-    fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
-        self.mutate(|state, now| state.sign(flow_id, now))
+    fn sign(&self, flow_id: &str, recipient_id: Option<&str>) -> Result<FlowInfo, ApiError> {
+        self.mutate(|state, now| state.sign(flow_id, recipient_id, now))
+    }
+
+    fn reject(
+        &self,
+        flow_id: &str,
+        recipient_id: Option<&str>,
+        reason: &str,
+    ) -> Result<FlowInfo, ApiError> {
+        self.mutate(|state, now| state.reject(flow_id, recipient_id, reason, now))
     }
 
     /// Moves the clock, within [`MAX_CLOCK_ADVANCE`] at once and
@@ -398,6 +430,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a QR code or a contract is kept once it is over (default
+    /// [`DEFAULT_RETENTION`], in emulator time): a code once cancelled or
+    /// expired, a contract once signed, refused, cancelled or expired.
+    /// Then it is forgotten: looking it up finds nothing, as for an id
+    /// never given.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.limits.retention = retention;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -481,6 +523,7 @@ impl EmulatorBuilder {
                 let mut state = State::new(&self.world);
                 state.max_qr_codes = self.limits.max_qr_codes;
                 state.max_flows = self.limits.max_flows;
+                state.retention = self.limits.retention.as_secs();
                 state
             }),
             world: self.world,
@@ -761,11 +804,41 @@ impl Emulator {
         self.shared.scan(scan)
     }
 
-    /// The person who started a contract signs it, as `POST /_emulator/sign`
-    /// does. Fails with `ResourceNotFound.Flow` for an unknown contract and
-    /// `OperationDenied.FlowHasTerminated` for a signed or expired one.
+    /// The next signer of a contract signs it (for a contract started by a
+    /// scan, the person who scanned), as `POST /_emulator/sign` does; the
+    /// contract is signed once every signer has. Fails with
+    /// `ResourceNotFound.Flow` for an unknown contract and
+    /// `OperationDenied.FlowHasTerminated` for one that is over (signed,
+    /// refused, cancelled or expired).
     pub fn sign(&self, flow_id: &str) -> Result<FlowInfo, ApiError> {
-        self.shared.sign(flow_id)
+        self.shared.sign(flow_id, None)
+    }
+
+    /// The signer with this `RecipientId` signs. Besides the failures of
+    /// [`sign`](Self::sign): `ResourceNotFound.FlowApprover` for a signer
+    /// the contract does not have, `OperationDenied.FlowHasTerminated` for
+    /// one who already acted, `OperationDenied` when the contract is signed
+    /// in order and it is not their turn.
+    pub fn sign_as(&self, flow_id: &str, recipient_id: &str) -> Result<FlowInfo, ApiError> {
+        self.shared.sign(flow_id, Some(recipient_id))
+    }
+
+    /// The next signer refuses to sign, giving a reason, as `POST
+    /// /_emulator/reject` does: the contract is over (`FlowStatus` 3). Fails
+    /// as [`sign`](Self::sign) does.
+    pub fn reject(&self, flow_id: &str, reason: &str) -> Result<FlowInfo, ApiError> {
+        self.shared.reject(flow_id, None, reason)
+    }
+
+    /// The signer with this `RecipientId` refuses to sign; fails as
+    /// [`sign_as`](Self::sign_as) does.
+    pub fn reject_as(
+        &self,
+        flow_id: &str,
+        recipient_id: &str,
+        reason: &str,
+    ) -> Result<FlowInfo, ApiError> {
+        self.shared.reject(flow_id, Some(recipient_id), reason)
     }
 
     /// Every recorded event (the last [`events::MAX_EVENTS`]), oldest first.

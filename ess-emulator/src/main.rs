@@ -23,6 +23,8 @@ OPTIONS:
                          prefer the variable: arguments are visible to other local users)
     --public-url <URL>   Base of the links handed out, when clients use another address
     --no-rate-limit      Do not enforce the actions' rate limits
+    --retention <SECS>   Forget QR codes and contracts this long after they are over
+                         [default: 2592000, 30 days] (env ESS_EMULATOR_RETENTION)
     --strict             Answer UnsupportedOperation for the actions without
                          semantics (default: their official example response)
 
@@ -56,6 +58,7 @@ struct Args {
     public_url: Option<String>,
     rate_limits: bool,
     strict: bool,
+    retention: Option<u64>,
     log: Level,
     print_world: bool,
     callback: CallbackArgs,
@@ -135,7 +138,7 @@ fn parse_attempts(flag: &str, v: &str) -> Result<u32, String> {
 }
 
 enum Parsed {
-    Run(Args),
+    Run(Box<Args>),
     Exit(String),
 }
 
@@ -163,6 +166,9 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
         public_url: None,
         rate_limits: true,
         strict: false,
+        retention: env("ESS_EMULATOR_RETENTION")
+            .map(|v| parse_retention("ESS_EMULATOR_RETENTION", &v))
+            .transpose()?,
         log: Level::INFO,
         print_world: false,
         callback: CallbackArgs {
@@ -215,6 +221,10 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
             "--public-url" => args.public_url = Some(value("a URL")?),
             "--no-rate-limit" => args.rate_limits = false,
             "--strict" => args.strict = true,
+            "--retention" => {
+                let v = value("a number of seconds")?;
+                args.retention = Some(parse_retention("--retention", &v)?);
+            }
             "--callback-url" => args.callback.url = Some(value("a URL")?),
             "--callback-key" => args.callback.key = Some(value("a key")?),
             "--callback-token" => args.callback.token = Some(value("a token")?),
@@ -237,13 +247,23 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
             other => return Err(format!("unknown argument {other:?}; see --help")),
         }
     }
-    Ok(Parsed::Run(args))
+    Ok(Parsed::Run(Box::new(args)))
+}
+
+/// A retention in seconds: a whole number, at most a hundred years.
+fn parse_retention(name: &str, v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(secs) if secs <= 100 * 366 * 86_400 => Ok(secs),
+        _ => Err(format!(
+            "{name}: {v:?} is not a number of seconds up to a hundred years"
+        )),
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
-        Ok(Parsed::Run(args)) => args,
+        Ok(Parsed::Run(args)) => *args,
         Ok(Parsed::Exit(text)) => {
             println!("{text}");
             return ExitCode::SUCCESS;
@@ -297,6 +317,9 @@ async fn run(args: Args) -> Result<(), String> {
     };
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url.clone());
+    }
+    if let Some(secs) = args.retention {
+        builder = builder.retention(std::time::Duration::from_secs(secs));
     }
     let emulator = builder.start().await.map_err(|e| e.to_string())?;
 

@@ -4,6 +4,7 @@
 use ess_api::service::codes;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +21,10 @@ pub(crate) struct Allowed {
     pub id_card_number: Option<String>,
 }
 
-/// A QR code as the emulator keeps it.
-pub(crate) struct QrCode {
+/// What never changes about a QR code once it is created: shared, so
+/// that a copy of the state (`GET /_emulator/state`) takes a reference
+/// count under the lock instead of a dozen strings.
+pub(crate) struct QrFixed {
     pub id: String,
     pub template_id: String,
     pub operator_id: String,
@@ -36,27 +39,286 @@ pub(crate) struct QrCode {
     pub user_data: Option<String>,
     pub created_at: u64,
     pub expired_time: u64,
-    pub cancelled_at: Option<u64>,
-    pub flows_started: u64,
-    pub signer_mobiles: HashSet<String>,
     pub sign_url: String,
     pub qr_code_url: String,
 }
 
-/// A contract started by a scan.
+/// A QR code as the emulator keeps it: its fixed part, and what scans and
+/// cancelling change.
+pub(crate) struct QrCode {
+    fixed: Arc<QrFixed>,
+    pub cancelled_at: Option<u64>,
+    pub flows_started: u64,
+    pub signer_mobiles: HashSet<String>,
+}
+
+impl QrCode {
+    pub(crate) fn new(fixed: QrFixed) -> Self {
+        QrCode {
+            fixed: Arc::new(fixed),
+            cancelled_at: None,
+            flows_started: 0,
+            signer_mobiles: HashSet::new(),
+        }
+    }
+
+    /// What a copy of the state needs of it.
+    fn row(&self) -> QrRow {
+        QrRow {
+            fixed: self.fixed.clone(),
+            cancelled_at: self.cancelled_at,
+            flows_started: self.flows_started,
+        }
+    }
+}
+
+impl std::ops::Deref for QrCode {
+    type Target = QrFixed;
+
+    fn deref(&self) -> &QrFixed {
+        &self.fixed
+    }
+}
+
+/// A QR code as copied under the lock, turned into a [`QrCodeInfo`]
+/// after it is released.
+pub(crate) struct QrRow {
+    fixed: Arc<QrFixed>,
+    cancelled_at: Option<u64>,
+    flows_started: u64,
+}
+
+impl QrRow {
+    pub(crate) fn info(&self, now: u64) -> QrCodeInfo {
+        let code = &*self.fixed;
+        let status = if self.cancelled_at.is_some() {
+            QrCodeStatus::Cancelled
+        } else if now >= code.expired_time {
+            QrCodeStatus::Expired
+        } else if self.flows_started >= code.max_flow_num {
+            QrCodeStatus::Exhausted
+        } else {
+            QrCodeStatus::Active
+        };
+        QrCodeInfo {
+            qr_code_id: code.id.clone(),
+            template_id: code.template_id.clone(),
+            operator_id: code.operator_id.clone(),
+            flow_name: code.flow_name.clone(),
+            qr_code_name: code.qr_code_name.clone(),
+            max_flow_num: code.max_flow_num,
+            flows_started: self.flows_started,
+            flow_effective_day: code.flow_effective_day,
+            flow_display_type: code.flow_display_type,
+            created_at: code.created_at,
+            expired_time: code.expired_time,
+            cancelled_at: self.cancelled_at,
+            restriction_count: code.restrictions.len(),
+            forbid_personal_multiple_sign: code.forbid_personal_multiple_sign,
+            flow_name_append_scanner_info: code.append_scanner_info,
+            user_data: code.user_data.clone(),
+            sign_url: code.sign_url.clone(),
+            qr_code_url: code.qr_code_url.clone(),
+            status,
+        }
+    }
+}
+
+/// A page of the state as copied under the lock: cheap to take (the QR
+/// codes' fixed parts are shared), encoded after the lock is released.
+pub(crate) struct StateCopy {
+    now: u64,
+    organization_id: String,
+    quota_remaining: u64,
+    qr_codes: Vec<QrRow>,
+    flows: Vec<FlowInfo>,
+    total_qr_codes: usize,
+    total_flows: usize,
+}
+
+/// A [`StateCopy`] serialized as a [`Snapshot`] is, each QR code's
+/// [`QrCodeInfo`] made as it is written and dropped at once: encoding
+/// allocates little besides the output.
+impl Serialize for StateCopy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Rows<'a>(&'a [QrRow], u64);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for row in self.0 {
+                    seq.serialize_element(&row.info(self.1))?;
+                }
+                seq.end()
+            }
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct View<'a> {
+            now: u64,
+            organization_id: &'a str,
+            quota_remaining: u64,
+            qr_codes: Rows<'a>,
+            flows: &'a [FlowInfo],
+            total_qr_codes: usize,
+            total_flows: usize,
+        }
+        View {
+            now: self.now,
+            organization_id: &self.organization_id,
+            quota_remaining: self.quota_remaining,
+            qr_codes: Rows(&self.qr_codes, self.now),
+            flows: &self.flows,
+            total_qr_codes: self.total_qr_codes,
+            total_flows: self.total_flows,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl StateCopy {
+    /// About how many bytes its JSON takes, to size the output once.
+    pub(crate) fn size_hint(&self) -> usize {
+        self.qr_codes
+            .len()
+            .saturating_mul(700)
+            .saturating_add(self.flows.len().saturating_mul(900))
+            .saturating_add(256)
+    }
+
+    pub(crate) fn into_snapshot(self) -> Snapshot {
+        let now = self.now;
+        Snapshot {
+            now,
+            organization_id: self.organization_id,
+            quota_remaining: self.quota_remaining,
+            qr_codes: self.qr_codes.iter().map(|r| r.info(now)).collect(),
+            flows: self.flows,
+            total_qr_codes: self.total_qr_codes,
+            total_flows: self.total_flows,
+        }
+    }
+}
+
+/// Who a signer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SignerKind {
+    /// A person signing for themselves.
+    Person,
+    /// An employee signing for an organization.
+    Organization,
+}
+
+/// Where a signer stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SignerState {
+    Waiting,
+    Signed(u64),
+    Refused(u64, String),
+}
+
+/// One signer of a contract, as the emulator keeps it.
+pub(crate) struct Signer {
+    /// The signer's slot in the contract (`RecipientId`).
+    pub recipient_id: String,
+    pub kind: SignerKind,
+    pub name: String,
+    pub mobile: String,
+    pub organization_name: Option<String>,
+    pub state: SignerState,
+}
+
+/// How a contract ended, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Ending {
+    Signed(u64),
+    Rejected(u64, String),
+    Cancelled(u64, String),
+    Expired,
+}
+
+/// A contract, started by a scan or from uploaded files.
 pub(crate) struct Flow {
     pub id: String,
     pub document_id: String,
-    /// The signer's slot in the contract (`RecipientId`).
-    pub recipient_id: String,
     pub name: String,
-    pub qr_code_id: String,
-    pub template_id: String,
-    pub signer_name: String,
-    pub signer_mobile: String,
+    /// The code whose scan started it.
+    pub qr_code_id: Option<String>,
+    /// The uploaded files it was started from.
+    pub file_ids: Vec<String>,
+    pub template_id: Option<String>,
+    pub description: String,
+    pub flow_type: String,
+    /// The employee who started it (a code's creator for a scan).
+    pub creator: String,
+    pub unordered: bool,
+    pub user_data: Option<String>,
+    pub approvers: Vec<Signer>,
     pub created_at: u64,
     pub deadline: u64,
-    pub signed_at: Option<u64>,
+    pub ending: Option<Ending>,
+}
+
+impl Flow {
+    /// Where it stands at `now`.
+    pub(crate) fn status(&self, now: u64) -> FlowStatus {
+        match &self.ending {
+            Some(Ending::Signed(_)) => FlowStatus::Signed,
+            Some(Ending::Rejected(..)) => FlowStatus::Rejected,
+            Some(Ending::Cancelled(..)) => FlowStatus::Cancelled,
+            Some(Ending::Expired) => FlowStatus::Expired,
+            None if now > self.deadline => FlowStatus::Expired,
+            None if self
+                .approvers
+                .iter()
+                .any(|a| matches!(a.state, SignerState::Signed(_))) =>
+            {
+                FlowStatus::PartlySigned
+            }
+            None => FlowStatus::Started,
+        }
+    }
+
+    /// The reason given for a refusal or a cancellation.
+    pub(crate) fn message(&self) -> &str {
+        match &self.ending {
+            Some(Ending::Rejected(_, m) | Ending::Cancelled(_, m)) => m,
+            _ => "",
+        }
+    }
+
+    /// When it ended (signed, refused, cancelled), or its deadline once
+    /// past it unsigned; `None` while it goes on.
+    fn ended_at(&self, now: u64) -> Option<u64> {
+        match &self.ending {
+            Some(Ending::Signed(at) | Ending::Rejected(at, _) | Ending::Cancelled(at, _)) => {
+                Some(*at)
+            }
+            Some(Ending::Expired) => Some(self.deadline),
+            None if now > self.deadline => Some(self.deadline),
+            None => None,
+        }
+    }
+
+    /// A signer's `ApproveStatus` as the service documents it: `2` waiting
+    /// to sign, `3` signed, `4` refused, `5` expired, `6` cancelled.
+    pub(crate) fn approve_status(&self, signer: &Signer, now: u64) -> i64 {
+        match (&signer.state, self.status(now)) {
+            (SignerState::Signed(_), _) => 3,
+            (SignerState::Refused(..), _) => 4,
+            (SignerState::Waiting, FlowStatus::Expired) => 5,
+            (SignerState::Waiting, FlowStatus::Cancelled | FlowStatus::Rejected) => 6,
+            (SignerState::Waiting, _) => 2,
+        }
+    }
+
+    /// The first signer whose turn it is: in ordered contracts, the first
+    /// who has not signed; in unordered ones, any who has not.
+    fn next_waiting(&self) -> Option<usize> {
+        self.approvers
+            .iter()
+            .position(|a| a.state == SignerState::Waiting)
+    }
 }
 
 /// Where a QR code stands.
@@ -119,16 +381,64 @@ pub struct QrCodeInfo {
 
 /// Where a contract stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum FlowStatus {
-    /// Waiting for the signer.
+    /// Waiting for its signers (`FlowStatus` 1).
     Started,
-    /// Signed.
+    /// Some signers signed, others have not yet (2).
+    PartlySigned,
+    /// A signer refused to sign (3).
+    Rejected,
+    /// Every signer signed (4).
     Signed,
-    /// Not signed before its deadline.
+    /// Not signed before its deadline (5).
     Expired,
+    /// Cancelled by the initiator (6).
+    Cancelled,
 }
 
-/// A contract started from a QR code.
+impl FlowStatus {
+    /// The service's `FlowStatus` value.
+    pub fn code(self) -> i64 {
+        match self {
+            FlowStatus::Started => 1,
+            FlowStatus::PartlySigned => 2,
+            FlowStatus::Rejected => 3,
+            FlowStatus::Signed => 4,
+            FlowStatus::Expired => 5,
+            FlowStatus::Cancelled => 6,
+        }
+    }
+
+    /// Whether nothing more can happen to the contract.
+    pub fn is_final(self) -> bool {
+        !matches!(self, FlowStatus::Started | FlowStatus::PartlySigned)
+    }
+}
+
+/// One signer of a contract, as [`FlowInfo`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct SignerInfo {
+    /// The signer's slot in the contract (`RecipientId`, 32 characters).
+    pub recipient_id: String,
+    /// A person or an organization's employee.
+    pub kind: SignerKind,
+    /// Their name.
+    pub name: String,
+    /// Their mobile number.
+    pub mobile: String,
+    /// The organization they sign for, if any.
+    pub organization_name: Option<String>,
+    /// The service's `ApproveStatus`: `2` waiting, `3` signed, `4`
+    /// refused, `5` expired, `6` cancelled.
+    pub approve_status: i64,
+    /// When they signed or refused, in Unix seconds.
+    pub approved_at: Option<u64>,
+}
+
+/// A contract, started by a scan or from uploaded files.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
@@ -139,20 +449,28 @@ pub struct FlowInfo {
     pub document_id: String,
     /// Its name.
     pub flow_name: String,
-    /// The code that started it.
-    pub qr_code_id: String,
-    /// Its template.
-    pub template_id: String,
-    /// The person who scanned.
+    /// The code whose scan started it, if a scan did.
+    pub qr_code_id: Option<String>,
+    /// The uploaded files it was started from (`CreateFlowByFiles`).
+    pub file_ids: Vec<String>,
+    /// Its template, for a contract started by a scan.
+    pub template_id: Option<String>,
+    /// The first signer's name (for a scan, the person who scanned).
     pub signer_name: String,
-    /// Their mobile number.
+    /// The first signer's mobile number.
     pub signer_mobile: String,
+    /// Every signer, in signing order.
+    pub signers: Vec<SignerInfo>,
     /// When it started, in Unix seconds.
     pub created_at: u64,
     /// When it expires unsigned, in Unix seconds.
     pub deadline: u64,
-    /// When it was signed, if it was.
+    /// When every signer had signed, if they have.
     pub signed_at: Option<u64>,
+    /// The reason given for a refusal or a cancellation (empty otherwise).
+    pub message: String,
+    /// The caller's data, returned in callbacks.
+    pub user_data: Option<String>,
     /// Where it stands now.
     pub status: FlowStatus,
 }
@@ -273,6 +591,11 @@ pub(crate) struct State {
     pub max_qr_codes: usize,
     /// The most contracts kept.
     pub max_flows: usize,
+    /// How long a QR code or a contract is kept once it is over.
+    pub retention: u64,
+    /// When codes and contracts may be forgotten: `(time, is a contract,
+    /// id)`, checked again when due.
+    evictions: BTreeSet<(u64, bool, String)>,
 }
 
 impl State {
@@ -288,6 +611,8 @@ impl State {
             files: FileStore::default(),
             max_qr_codes: crate::DEFAULT_MAX_QR_CODES,
             max_flows: crate::DEFAULT_MAX_FLOWS,
+            retention: crate::DEFAULT_RETENTION.as_secs(),
+            evictions: BTreeSet::new(),
         }
     }
 
@@ -300,6 +625,11 @@ impl State {
                 operator_id: code.operator_id.clone(),
             },
         );
+        self.evictions.insert((
+            code.expired_time.saturating_add(self.retention),
+            false,
+            code.id.clone(),
+        ));
         self.qr_index.insert(code.id.clone(), self.qr_codes.len());
         self.qr_codes.push(code);
     }
@@ -324,6 +654,8 @@ impl State {
             return Ok(());
         }
         code.cancelled_at = Some(now);
+        let evict_at = now.saturating_add(self.retention);
+        self.evictions.insert((evict_at, false, id.to_owned()));
         self.events.record(
             now,
             EventKind::QrCodeCancelled {
@@ -334,56 +666,46 @@ impl State {
     }
 
     pub(crate) fn qr_info(&self, code: &QrCode, now: u64) -> QrCodeInfo {
-        let status = if code.cancelled_at.is_some() {
-            QrCodeStatus::Cancelled
-        } else if now >= code.expired_time {
-            QrCodeStatus::Expired
-        } else if code.flows_started >= code.max_flow_num {
-            QrCodeStatus::Exhausted
-        } else {
-            QrCodeStatus::Active
-        };
-        QrCodeInfo {
-            qr_code_id: code.id.clone(),
-            template_id: code.template_id.clone(),
-            operator_id: code.operator_id.clone(),
-            flow_name: code.flow_name.clone(),
-            qr_code_name: code.qr_code_name.clone(),
-            max_flow_num: code.max_flow_num,
-            flows_started: code.flows_started,
-            flow_effective_day: code.flow_effective_day,
-            flow_display_type: code.flow_display_type,
-            created_at: code.created_at,
-            expired_time: code.expired_time,
-            cancelled_at: code.cancelled_at,
-            restriction_count: code.restrictions.len(),
-            forbid_personal_multiple_sign: code.forbid_personal_multiple_sign,
-            flow_name_append_scanner_info: code.append_scanner_info,
-            user_data: code.user_data.clone(),
-            sign_url: code.sign_url.clone(),
-            qr_code_url: code.qr_code_url.clone(),
-            status,
-        }
+        code.row().info(now)
     }
 
-    fn flow_info(flow: &Flow, now: u64) -> FlowInfo {
-        let status = match flow.signed_at {
-            Some(_) => FlowStatus::Signed,
-            None if now > flow.deadline => FlowStatus::Expired,
-            None => FlowStatus::Started,
-        };
+    pub(crate) fn flow_info(flow: &Flow, now: u64) -> FlowInfo {
+        let signers: Vec<SignerInfo> = flow
+            .approvers
+            .iter()
+            .map(|a| SignerInfo {
+                recipient_id: a.recipient_id.clone(),
+                kind: a.kind,
+                name: a.name.clone(),
+                mobile: a.mobile.clone(),
+                organization_name: a.organization_name.clone(),
+                approve_status: flow.approve_status(a, now),
+                approved_at: match &a.state {
+                    SignerState::Signed(at) | SignerState::Refused(at, _) => Some(*at),
+                    SignerState::Waiting => None,
+                },
+            })
+            .collect();
+        let first = flow.approvers.first();
         FlowInfo {
             flow_id: flow.id.clone(),
             document_id: flow.document_id.clone(),
             flow_name: flow.name.clone(),
             qr_code_id: flow.qr_code_id.clone(),
+            file_ids: flow.file_ids.clone(),
             template_id: flow.template_id.clone(),
-            signer_name: flow.signer_name.clone(),
-            signer_mobile: flow.signer_mobile.clone(),
+            signer_name: first.map(|a| a.name.clone()).unwrap_or_default(),
+            signer_mobile: first.map(|a| a.mobile.clone()).unwrap_or_default(),
+            signers,
             created_at: flow.created_at,
             deadline: flow.deadline,
-            signed_at: flow.signed_at,
-            status,
+            signed_at: match flow.ending {
+                Some(Ending::Signed(at)) => Some(at),
+                _ => None,
+            },
+            message: flow.message().to_owned(),
+            user_data: flow.user_data.clone(),
+            status: flow.status(now),
         }
     }
 
@@ -407,19 +729,20 @@ impl State {
     }
 
     pub(crate) fn snapshot(&self, world: &World, now: u64) -> Snapshot {
-        self.snapshot_page(world, now, 0, usize::MAX)
+        self.copy_page(world, now, 0, usize::MAX).into_snapshot()
     }
 
-    /// A snapshot with at most `limit` QR codes and `limit` contracts,
-    /// from the `offset`-th of each (oldest first).
-    pub(crate) fn snapshot_page(
+    /// A copy of at most `limit` QR codes and `limit` contracts, from the
+    /// `offset`-th of each (oldest first), to encode once the lock is
+    /// released.
+    pub(crate) fn copy_page(
         &self,
         world: &World,
         now: u64,
         offset: usize,
         limit: usize,
-    ) -> Snapshot {
-        Snapshot {
+    ) -> StateCopy {
+        StateCopy {
             now,
             organization_id: world.organization.id.clone(),
             quota_remaining: self.quota_remaining,
@@ -428,7 +751,7 @@ impl State {
                 .iter()
                 .skip(offset)
                 .take(limit)
-                .map(|c| self.qr_info(c, now))
+                .map(QrCode::row)
                 .collect(),
             flows: self
                 .flows
@@ -469,13 +792,7 @@ impl State {
             return Err(qr_invalid("the QR code has expired"));
         }
         if self.flows.len() >= self.max_flows {
-            return Err(ApiError::new(
-                codes::LIMIT_EXCEEDED,
-                format!(
-                    "the emulator keeps at most {} contracts; restart it to start afresh",
-                    self.max_flows
-                ),
-            ));
+            return Err(too_many_flows(self.max_flows));
         }
         if code.flows_started >= code.max_flow_num {
             return Err(qr_invalid(format!(
@@ -531,6 +848,7 @@ impl State {
         let flow_id = new_id();
         let document_id = new_id();
         let recipient_id = new_id();
+        let creator = code.operator_id.clone();
 
         self.quota_remaining -= 1;
         let code = self
@@ -540,20 +858,32 @@ impl State {
         code.signer_mobiles.insert(scan.mobile.clone());
         let exhausted = code.flows_started >= max;
 
-        self.flow_index.insert(flow_id.clone(), self.flows.len());
-        self.open.insert((deadline, self.flows.len()));
-        self.flows.push(Flow {
+        let unordered = world
+            .template(&template_id)
+            .is_some_and(|t| t.signing_order == crate::world::SigningOrder::Unordered);
+        self.push_flow(Flow {
             id: flow_id.clone(),
             document_id,
-            recipient_id,
             name: flow_name.clone(),
-            qr_code_id: scan.qr_code_id.clone(),
-            template_id: template_id.clone(),
-            signer_name: name.to_owned(),
-            signer_mobile: scan.mobile.clone(),
+            qr_code_id: Some(scan.qr_code_id.clone()),
+            file_ids: Vec::new(),
+            template_id: Some(template_id.clone()),
+            description: String::new(),
+            flow_type: String::new(),
+            creator,
+            unordered,
+            user_data: user_data.clone(),
+            approvers: vec![Signer {
+                recipient_id,
+                kind: SignerKind::Person,
+                name: name.to_owned(),
+                mobile: scan.mobile.clone(),
+                organization_name: None,
+                state: SignerState::Waiting,
+            }],
             created_at: now,
             deadline,
-            signed_at: None,
+            ending: None,
         });
         self.events.record(
             now,
@@ -592,47 +922,308 @@ impl State {
         })
     }
 
-    /// The signer signs a contract.
-    pub(crate) fn sign(&mut self, flow_id: &str, now: u64) -> Result<FlowInfo, ApiError> {
-        let &i = self.flow_index.get(flow_id).ok_or_else(|| {
-            ApiError::new(
-                codes::RESOURCE_NOT_FOUND_FLOW,
-                format!("no contract has the id {flow_id}"),
-            )
-        })?;
+    fn push_flow(&mut self, flow: Flow) {
+        self.evictions.insert((
+            flow.deadline.saturating_add(self.retention),
+            true,
+            flow.id.clone(),
+        ));
+        self.flow_index.insert(flow.id.clone(), self.flows.len());
+        self.open.insert((flow.deadline, self.flows.len()));
+        self.flows.push(flow);
+    }
+
+    /// A contract that can still change: known, not over, not past its
+    /// deadline.
+    fn open_flow(&mut self, flow_id: &str, now: u64) -> Result<usize, ApiError> {
+        let &i = self
+            .flow_index
+            .get(flow_id)
+            .ok_or_else(|| flow_not_found(flow_id))?;
+        let status = self.flows[i].status(now);
+        if status.is_final() {
+            return Err(ApiError::new(
+                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
+                format!("the contract is over: {}", status_words(status)),
+            ));
+        }
+        Ok(i)
+    }
+
+    /// The signer of contract `i` named by `recipient_id`, or the first
+    /// waiting one; it must be waiting, and in an ordered contract it must
+    /// be its turn.
+    fn signer_to_act(&self, i: usize, recipient_id: Option<&str>) -> Result<usize, ApiError> {
+        let flow = &self.flows[i];
+        let next = flow.next_waiting();
+        let Some(id) = recipient_id.filter(|r| !r.is_empty()) else {
+            return next.ok_or_else(|| {
+                ApiError::new(
+                    codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
+                    "every signer has acted",
+                )
+            });
+        };
+        let j = flow
+            .approvers
+            .iter()
+            .position(|a| a.recipient_id == id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    codes::RESOURCE_NOT_FOUND_FLOW_APPROVER,
+                    format!("the contract {} has no signer {id}", flow.id),
+                )
+            })?;
+        if flow.approvers[j].state != SignerState::Waiting {
+            return Err(ApiError::new(
+                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
+                format!("the signer {id} has already acted"),
+            ));
+        }
+        if !flow.unordered && next != Some(j) {
+            return Err(ApiError::new(
+                codes::OPERATION_DENIED,
+                format!("the contract is signed in order and it is not yet the turn of {id}"),
+            ));
+        }
+        Ok(j)
+    }
+
+    /// A signer signs a contract: the one named by `recipient_id`, or
+    /// the next one. The contract is signed once every signer has.
+    pub(crate) fn sign(
+        &mut self,
+        flow_id: &str,
+        recipient_id: Option<&str>,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        let i = self.open_flow(flow_id, now)?;
+        let j = self.signer_to_act(i, recipient_id)?;
         let flow = &mut self.flows[i];
-        if flow.signed_at.is_some() {
-            return Err(ApiError::new(
-                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
-                "the contract is already signed",
-            ));
+        flow.approvers[j].state = SignerState::Signed(now);
+        let complete = flow.next_waiting().is_none();
+        if complete {
+            flow.ending = Some(Ending::Signed(now));
+            self.open.remove(&(flow.deadline, i));
+            let evict_at = now.saturating_add(self.retention);
+            self.evictions.insert((evict_at, true, flow_id.to_owned()));
         }
-        if now > flow.deadline {
-            return Err(ApiError::new(
-                codes::OPERATION_DENIED_FLOW_HAS_TERMINATED,
-                "the contract was not signed before its deadline",
-            ));
-        }
-        flow.signed_at = Some(now);
-        let deadline = flow.deadline;
-        self.open.remove(&(deadline, i));
-        let user_data = self
-            .qr_code(&self.flows[i].qr_code_id)
-            .and_then(|c| c.user_data.clone());
         let flow = &self.flows[i];
         self.events.record(
             now,
             EventKind::FlowSigned {
                 flow_id: flow.id.clone(),
                 qr_code_id: flow.qr_code_id.clone(),
-                user_data,
+                recipient_id: flow.approvers[j].recipient_id.clone(),
+                complete,
+                user_data: flow.user_data.clone(),
             },
         );
-        Ok(Self::flow_info(&self.flows[i], now))
+        Ok(Self::flow_info(flow, now))
+    }
+
+    /// A signer refuses to sign: the contract is over.
+    pub(crate) fn reject(
+        &mut self,
+        flow_id: &str,
+        recipient_id: Option<&str>,
+        reason: &str,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        let i = self.open_flow(flow_id, now)?;
+        let j = self.signer_to_act(i, recipient_id)?;
+        let flow = &mut self.flows[i];
+        flow.approvers[j].state = SignerState::Refused(now, reason.to_owned());
+        flow.ending = Some(Ending::Rejected(now, reason.to_owned()));
+        self.open.remove(&(flow.deadline, i));
+        let evict_at = now.saturating_add(self.retention);
+        self.evictions.insert((evict_at, true, flow_id.to_owned()));
+        let flow = &self.flows[i];
+        self.events.record(
+            now,
+            EventKind::FlowRejected {
+                flow_id: flow.id.clone(),
+                qr_code_id: flow.qr_code_id.clone(),
+                recipient_id: flow.approvers[j].recipient_id.clone(),
+                reason: reason.to_owned(),
+                user_data: flow.user_data.clone(),
+            },
+        );
+        Ok(Self::flow_info(flow, now))
+    }
+
+    /// The initiator cancels a contract that is not over.
+    pub(crate) fn cancel_flow(
+        &mut self,
+        flow_id: &str,
+        reason: &str,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        let i = self.open_flow(flow_id, now)?;
+        let flow = &mut self.flows[i];
+        flow.ending = Some(Ending::Cancelled(now, reason.to_owned()));
+        self.open.remove(&(flow.deadline, i));
+        let evict_at = now.saturating_add(self.retention);
+        self.evictions.insert((evict_at, true, flow_id.to_owned()));
+        let flow = &self.flows[i];
+        self.events.record(
+            now,
+            EventKind::FlowCancelled {
+                flow_id: flow.id.clone(),
+                qr_code_id: flow.qr_code_id.clone(),
+                reason: reason.to_owned(),
+                user_data: flow.user_data.clone(),
+            },
+        );
+        Ok(Self::flow_info(flow, now))
+    }
+
+    /// Starts a contract from uploaded files; the caller checked the
+    /// request. Uses one unit of quota.
+    pub(crate) fn create_from_files(
+        &mut self,
+        world: &World,
+        flow: Flow,
+        now: u64,
+    ) -> Result<FlowInfo, ApiError> {
+        if self.flows.len() >= self.max_flows {
+            return Err(too_many_flows(self.max_flows));
+        }
+        if self.quota_remaining == 0 {
+            return Err(no_quota());
+        }
+        self.quota_remaining -= 1;
+        let event = EventKind::FlowCreated {
+            flow_id: flow.id.clone(),
+            flow_name: flow.name.clone(),
+            file_ids: flow.file_ids.clone(),
+            operator_id: flow.creator.clone(),
+            deadline: flow.deadline,
+            user_data: flow.user_data.clone(),
+        };
+        let id = flow.id.clone();
+        self.push_flow(flow);
+        self.events.record(now, event);
+        if self.quota_remaining == 0 {
+            self.events.record(
+                now,
+                EventKind::QuotaExhausted {
+                    organization_id: world.organization.id.clone(),
+                },
+            );
+        }
+        self.flow(&id, now).ok_or_else(|| flow_not_found(&id))
+    }
+
+    /// Whether a contract id is taken.
+    pub(crate) fn has_flow(&self, id: &str) -> bool {
+        self.flow_index.contains_key(id)
+    }
+
+    /// How many contracts are kept.
+    pub(crate) fn flow_count(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// The latest `n` QR codes, oldest first, each with what `extra`
+    /// takes from it.
+    pub(crate) fn latest_qr_codes<T>(
+        &self,
+        n: usize,
+        now: u64,
+        extra: impl Fn(&QrCode) -> T,
+    ) -> Vec<(QrCodeInfo, T)> {
+        let skip = self.qr_codes.len().saturating_sub(n);
+        self.qr_codes[skip..]
+            .iter()
+            .map(|c| (self.qr_info(c, now), extra(c)))
+            .collect()
+    }
+
+    /// The latest `n` contracts, oldest first.
+    pub(crate) fn latest_flows(&self, n: usize, now: u64) -> Vec<FlowInfo> {
+        let skip = self.flows.len().saturating_sub(n);
+        self.flows[skip..]
+            .iter()
+            .map(|f| Self::flow_info(f, now))
+            .collect()
     }
 }
 
 impl State {
+    /// Forgets the QR codes and contracts that have been over for longer
+    /// than the retention: codes cancelled or expired, contracts signed,
+    /// refused, cancelled or expired. Returns what was forgotten, for the
+    /// caller to drop once the lock is released. Costs a lookup when
+    /// nothing is due; when something is, one pass over the codes and the
+    /// contracts.
+    pub(crate) fn evict_due(&mut self, now: u64) -> Forgotten {
+        let retention = self.retention;
+        let over = |end: u64| end.saturating_add(retention) <= now;
+        let mut codes = HashSet::new();
+        let mut flows = HashSet::new();
+        while let Some((at, _, _)) = self.evictions.first() {
+            if *at > now {
+                break;
+            }
+            let Some((_, is_flow, id)) = self.evictions.pop_first() else {
+                break;
+            };
+            if is_flow {
+                if let Some(&i) = self.flow_index.get(&id) {
+                    if self.flows[i].ended_at(now).is_some_and(over) {
+                        flows.insert(id);
+                    }
+                }
+            } else if let Some(&i) = self.qr_index.get(&id) {
+                let code = &self.qr_codes[i];
+                if code.cancelled_at.is_some_and(over) || over(code.expired_time) {
+                    codes.insert(id);
+                }
+            }
+        }
+        let mut forgotten = Forgotten::default();
+        if !codes.is_empty() {
+            let (gone, kept) = std::mem::take(&mut self.qr_codes)
+                .into_iter()
+                .partition(|c| codes.contains(&c.id));
+            self.qr_codes = kept;
+            forgotten.qr_codes = gone;
+            for id in &codes {
+                self.qr_index.remove(id);
+            }
+            for (i, code) in self.qr_codes.iter().enumerate() {
+                if let Some(slot) = self.qr_index.get_mut(&code.id) {
+                    *slot = i;
+                }
+            }
+        }
+        if !flows.is_empty() {
+            let (gone, kept) = std::mem::take(&mut self.flows)
+                .into_iter()
+                .partition(|f| flows.contains(&f.id));
+            self.flows = kept;
+            forgotten.flows = gone;
+            for id in &flows {
+                self.flow_index.remove(id);
+            }
+            for (i, flow) in self.flows.iter().enumerate() {
+                if let Some(slot) = self.flow_index.get_mut(&flow.id) {
+                    *slot = i;
+                }
+            }
+            // Positions moved: the unsigned contracts' deadlines again.
+            self.open = self
+                .flows
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.ending.is_none())
+                .map(|(i, f)| (f.deadline, i))
+                .collect();
+        }
+        forgotten
+    }
+
     /// Records the expiry of unsigned contracts whose deadline is before
     /// `now`, at most `limit` of them, earliest deadline first. Returns
     /// whether more are due.
@@ -645,21 +1236,34 @@ impl State {
                 return false;
             }
             self.open.remove(&(deadline, i));
-            let flow = &self.flows[i];
-            let user_data = self
-                .qr_code(&flow.qr_code_id)
-                .and_then(|c| c.user_data.clone());
+            let flow = &mut self.flows[i];
+            flow.ending = Some(Ending::Expired);
             let event = EventKind::FlowExpired {
                 flow_id: flow.id.clone(),
                 qr_code_id: flow.qr_code_id.clone(),
                 deadline,
-                user_data,
+                user_data: flow.user_data.clone(),
             };
             self.events.record(now, event);
         }
         self.open
             .first()
             .is_some_and(|&(deadline, _)| deadline < now)
+    }
+}
+
+/// QR codes and contracts past their retention, taken out of the state:
+/// dropped by the caller after it releases the lock.
+#[derive(Default)]
+pub(crate) struct Forgotten {
+    qr_codes: Vec<QrCode>,
+    flows: Vec<Flow>,
+}
+
+impl Forgotten {
+    /// How many codes and contracts.
+    pub(crate) fn len(&self) -> usize {
+        self.qr_codes.len() + self.flows.len()
     }
 }
 
@@ -793,6 +1397,32 @@ impl FileStore {
     }
 }
 
+pub(crate) fn flow_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        codes::RESOURCE_NOT_FOUND_FLOW,
+        format!("no contract has the id {id}"),
+    )
+}
+
+fn too_many_flows(max: usize) -> ApiError {
+    ApiError::new(
+        codes::LIMIT_EXCEEDED,
+        format!("the emulator keeps at most {max} contracts; restart it to start afresh"),
+    )
+}
+
+/// A contract's status in words, for messages and pages.
+pub(crate) fn status_words(status: FlowStatus) -> &'static str {
+    match status {
+        FlowStatus::Started => "waiting to sign",
+        FlowStatus::PartlySigned => "partly signed",
+        FlowStatus::Rejected => "refused",
+        FlowStatus::Signed => "signed",
+        FlowStatus::Expired => "expired",
+        FlowStatus::Cancelled => "cancelled",
+    }
+}
+
 pub(crate) fn qr_not_found(id: &str) -> ApiError {
     ApiError::new(
         codes::RESOURCE_NOT_FOUND_QR_INFO,
@@ -888,7 +1518,7 @@ pub(crate) fn is_resident_id(number: &str) -> bool {
 impl QrCode {
     /// An active code of `template_id` allowing 10 contracts of 7 days.
     pub(crate) fn for_tests(template_id: &str, user_data: Option<&str>) -> Self {
-        QrCode {
+        QrCode::new(QrFixed {
             id: crate::ids::resource_id(),
             template_id: template_id.to_owned(),
             operator_id: crate::world::defaults::OPERATOR_ID.to_owned(),
@@ -903,12 +1533,9 @@ impl QrCode {
             user_data: user_data.map(str::to_owned),
             created_at: 0,
             expired_time: u64::MAX,
-            cancelled_at: None,
-            flows_started: 0,
-            signer_mobiles: HashSet::new(),
             sign_url: String::new(),
             qr_code_url: String::new(),
-        }
+        })
     }
 }
 
@@ -937,7 +1564,7 @@ mod tests {
         let a = scan(&mut state, "13800000001", 0);
         let b = scan(&mut state, "13800000002", DAY);
         let c = scan(&mut state, "13800000003", 2 * DAY);
-        state.sign(&b, DAY + 1).unwrap();
+        state.sign(&b, None, DAY + 1).unwrap();
         let expired = |state: &State| -> Vec<String> {
             state
                 .events
@@ -965,6 +1592,36 @@ mod tests {
             state.flow(&c, 20 * DAY).unwrap().status,
             FlowStatus::Expired
         );
+    }
+
+    #[test]
+    fn a_state_copy_encodes_as_its_snapshot() {
+        let world = World::default();
+        let mut state = State::new(&world);
+        let code = QrCode::for_tests(crate::world::defaults::PERSON_TEMPLATE_ID, Some("dQ=="));
+        let id = code.id.clone();
+        state.add_qr_code(code);
+        state.add_qr_code(QrCode::for_tests(
+            crate::world::defaults::B2C_TEMPLATE_ID,
+            None,
+        ));
+        state.cancel(&id, 3).unwrap();
+        state
+            .scan(
+                &world,
+                &ScanRequest::new(&id, "张三", "13800009527"),
+                1,
+                crate::ids::resource_id,
+            )
+            .unwrap_err();
+        let copy = state.copy_page(&world, 5, 0, usize::MAX);
+        let streamed = serde_json::to_value(&copy).unwrap();
+        assert_eq!(
+            streamed,
+            serde_json::to_value(copy.into_snapshot()).unwrap()
+        );
+        assert_eq!(streamed["QrCodes"][0]["Status"], "Cancelled");
+        assert_eq!(streamed["TotalQrCodes"], 2);
     }
 
     #[test]

@@ -59,6 +59,13 @@ async fn every_action_answers_unless_strict() {
         "CreateMultiFlowSignQRCode",
         "CancelMultiFlowSignQRCode",
         "UploadFiles",
+        "DescribeFlowTemplates",
+        "CreateFlowByFiles",
+        "DescribeFlowBriefs",
+        "DescribeFlowInfo",
+        "CancelFlow",
+        "CreateFlowSignUrl",
+        "DescribeFileUrls",
     ]
     .into();
     let bodies = example_bodies();

@@ -305,3 +305,112 @@ async fn the_state_dump_pages() {
         .contains("limit"));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn codes_and_contracts_are_forgotten_after_the_retention() {
+    const HOUR: u64 = 3600;
+    let emu = Emulator::builder()
+        .retention(Duration::from_secs(HOUR))
+        .start()
+        .await
+        .unwrap();
+    // Re-signs after each move of the clock.
+    let client = emu
+        .client()
+        .retry(ess_api::client::RetryConfig::disabled().with_resign_on_expired_signature(true))
+        .build()
+        .unwrap();
+    let code = |days: i64| {
+        let client = client.clone();
+        let expires = i64::try_from(emu.now()).unwrap() + days * 86_400;
+        async move {
+            bounded(
+                create(&client, ess_emulator::defaults::PERSON_TEMPLATE_ID)
+                    .qr_code_expired_on(expires)
+                    .send(),
+            )
+            .await
+            .unwrap()
+            .qr_code
+            .qr_code_id
+        }
+    };
+    let lasting = code(2).await;
+    let cancelled = code(2).await;
+    let signed = emu
+        .scan(&ess_emulator::ScanRequest::new(
+            &lasting,
+            "张三",
+            "13800009527",
+        ))
+        .unwrap()
+        .flow_id;
+    let open = emu
+        .scan(&ess_emulator::ScanRequest::new(
+            &lasting,
+            "李四",
+            "13900001234",
+        ))
+        .unwrap()
+        .flow_id;
+    emu.sign(&signed).unwrap();
+    bounded(
+        client
+            .cancel_multi_flow_sign_qr_code()
+            .operator(operator(ess_emulator::defaults::OPERATOR_ID))
+            .qr_code_id(&cancelled)
+            .send(),
+    )
+    .await
+    .unwrap();
+
+    // Within the retention everything is kept.
+    emu.advance_clock(Duration::from_secs(HOUR - 5));
+    assert!(emu.qr_code(&cancelled).is_some());
+    assert!(emu.flow(&signed).is_some());
+
+    // An hour after it ended: the cancelled code and the signed contract
+    // are forgotten; the active code and the open contract stay.
+    emu.advance_clock(Duration::from_secs(10));
+    assert!(emu.qr_code(&cancelled).is_none());
+    assert!(emu.flow(&signed).is_none());
+    assert!(emu.qr_code(&lasting).is_some());
+    assert!(emu.flow(&open).is_some());
+    let info = bounded(
+        client
+            .describe_flow_briefs()
+            .operator(operator(ess_emulator::defaults::OPERATOR_ID))
+            .flow_ids(&signed)
+            .flow_ids(&open)
+            .send(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<_> = info
+        .flow_briefs
+        .iter()
+        .map(|b| b.flow_id.as_str())
+        .collect();
+    assert_eq!(ids, [open.as_str()]);
+    // A scan of the forgotten code finds nothing.
+    let e = emu
+        .scan(&ess_emulator::ScanRequest::new(
+            &cancelled,
+            "王五",
+            "13700001111",
+        ))
+        .unwrap_err();
+    assert_eq!(e.code(), "ResourceNotFound.QrInfo");
+
+    // Past its deadline (7 days) and the retention, the open contract goes;
+    // the code expired after 2 days, so it went before.
+    emu.advance_clock(Duration::from_secs(7 * 86_400 + HOUR));
+    assert!(emu.flow(&open).is_none());
+    assert!(emu.qr_code(&lasting).is_none());
+    let snapshot = emu.snapshot();
+    assert_eq!((snapshot.total_qr_codes, snapshot.total_flows), (0, 0));
+    // Forgotten, not lost: the indexes still find what is kept.
+    let fresh = code(1).await;
+    assert!(emu.qr_code(&fresh).is_some());
+    emu.shutdown().await;
+}

@@ -14,6 +14,9 @@
 
 mod canned;
 mod files;
+mod flows;
+
+pub(crate) use flows::flow_pdf;
 mod qr_code;
 
 use ess_api::service::codes;
@@ -112,13 +115,27 @@ pub(crate) struct Registry {
 
 impl Registry {
     pub(crate) fn new() -> Self {
+        use ess_api::operation::cancel_flow::CancelFlowInput;
         use ess_api::operation::cancel_multi_flow_sign_qr_code::CancelMultiFlowSignQrCodeInput;
+        use ess_api::operation::create_flow_by_files::CreateFlowByFilesInput;
+        use ess_api::operation::create_flow_sign_url::CreateFlowSignUrlInput;
         use ess_api::operation::create_multi_flow_sign_qr_code::CreateMultiFlowSignQrCodeInput;
+        use ess_api::operation::describe_file_urls::DescribeFileUrlsInput;
+        use ess_api::operation::describe_flow_briefs::DescribeFlowBriefsInput;
+        use ess_api::operation::describe_flow_info::DescribeFlowInfoInput;
+        use ess_api::operation::describe_flow_templates::DescribeFlowTemplatesInput;
         use ess_api::operation::upload_files::UploadFilesInput;
         let entries = [
             Entry::of::<CreateMultiFlowSignQrCodeInput>(),
             Entry::of::<CancelMultiFlowSignQrCodeInput>(),
             Entry::of::<UploadFilesInput>(),
+            Entry::of::<DescribeFlowTemplatesInput>(),
+            Entry::of::<CreateFlowByFilesInput>(),
+            Entry::of::<DescribeFlowBriefsInput>(),
+            Entry::of::<DescribeFlowInfoInput>(),
+            Entry::of::<CancelFlowInput>(),
+            Entry::of::<CreateFlowSignUrlInput>(),
+            Entry::of::<DescribeFileUrlsInput>(),
         ];
         let entries: HashMap<_, _> = entries.into_iter().map(|e| (e.name, e)).collect();
         let canned = ess_api::service::ACTIONS
@@ -401,11 +418,15 @@ mod tests {
             Resolved::Emulated(_)
         ));
         assert!(matches!(
-            registry.resolve("DescribeFlowInfo", false),
+            registry.resolve("DescribeFlowInfo", true),
+            Resolved::Emulated(_)
+        ));
+        assert!(matches!(
+            registry.resolve("StartFlow", false),
             Resolved::Canned(e) if e.canned
         ));
         assert!(matches!(
-            registry.resolve("DescribeFlowInfo", true),
+            registry.resolve("StartFlow", true),
             Resolved::Unsupported
         ));
         assert_eq!(

@@ -1,7 +1,6 @@
 //! `CreateMultiFlowSignQRCode` and `CancelMultiFlowSignQRCode`.
 
 use ess_api::service::codes;
-use std::collections::HashSet;
 
 use ess_api::operation::cancel_multi_flow_sign_qr_code::{
     CancelMultiFlowSignQrCodeInput, CancelMultiFlowSignQrCodeOutput,
@@ -15,7 +14,7 @@ use ess_api::Action;
 use super::{missing, Ctx, Emulated};
 use crate::error::ApiError;
 use crate::ids;
-use crate::state::{check_person, no_quota, Allowed, QrCode};
+use crate::state::{check_person, no_quota, Allowed, QrCode, QrFixed};
 use crate::time::{china_local, DAY};
 use crate::world::World;
 
@@ -139,7 +138,7 @@ impl Emulated for CreateMultiFlowSignQrCodeInput {
         let app_sign_url = format!("pages/guide/index?from=ess-emulator&qrCodeId={id}");
         let positive =
             |v: Option<i64>, default: i64| u64::try_from(v.unwrap_or(default)).unwrap_or(1).max(1);
-        ctx.state.add_qr_code(QrCode {
+        ctx.state.add_qr_code(QrCode::new(QrFixed {
             id: id.clone(),
             template_id: template.id.clone(),
             operator_id: operator.to_owned(),
@@ -162,12 +161,9 @@ impl Emulated for CreateMultiFlowSignQrCodeInput {
             user_data: self.user_data,
             created_at: now,
             expired_time,
-            cancelled_at: None,
-            flows_started: 0,
-            signer_mobiles: HashSet::new(),
             sign_url: sign_url.clone(),
             qr_code_url: qr_code_url.clone(),
-        });
+        }));
 
         let mut out = CreateMultiFlowSignQrCodeOutput::default();
         out.qr_code.qr_code_id = id;
@@ -193,7 +189,7 @@ impl Emulated for CancelMultiFlowSignQrCodeInput {
 }
 
 /// `Operator.UserId`, which every action needs.
-fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
+pub(super) fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
     match operator.user_id.as_deref().map(str::trim) {
         Some(id) if !id.is_empty() => Ok(id),
         _ => Err(missing::<A>("Operator.UserId")),
@@ -202,7 +198,7 @@ fn operator_id<A: Action>(operator: &UserInfo) -> Result<&str, ApiError> {
 
 /// An operator who is not an employee: the action's own code for it when it
 /// documents one, `OperationDenied` otherwise.
-fn not_in_organization<A: Action>(user_id: &str) -> ApiError {
+pub(super) fn not_in_organization<A: Action>(user_id: &str) -> ApiError {
     ApiError::new(
         super::documented::<A>(codes::OPERATION_DENIED_USER_NOT_IN_ORGANIZATION)
             .unwrap_or(codes::OPERATION_DENIED),

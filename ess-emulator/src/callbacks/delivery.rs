@@ -18,7 +18,6 @@ use super::{
 };
 use crate::ids;
 use crate::state::State;
-use crate::world::World;
 use crate::Shared;
 
 /// How many callbacks may be in flight at once, across contracts.
@@ -159,7 +158,7 @@ impl Hub {
     /// Turns the events recorded since the last call into messages and
     /// queues them. Called with the state locked, right after each change,
     /// so that messages are queued in the order of the events.
-    pub(crate) fn publish(&self, state: &State, world: &World) {
+    pub(crate) fn publish(&self, state: &State) {
         let last = state.events.last_seq();
         let mut inner = self.lock();
         if inner.last_event >= last {
@@ -173,7 +172,7 @@ impl Hub {
         let mut new_id = ids::resource_id;
         let mut queued = 0;
         for event in state.events.since(since) {
-            for out in messages::for_event(&event, state, world, &mut new_id) {
+            for out in messages::for_event(&event, state, &mut new_id) {
                 if Self::enqueue(&mut inner, &active, out) {
                     queued += 1;
                 }

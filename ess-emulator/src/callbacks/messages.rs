@@ -6,8 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::MSG_VERSION;
 use crate::events::{Event, EventKind};
-use crate::state::State;
-use crate::world::{SigningOrder, World};
+use crate::state::{SignerKind, SignerState, State};
 
 /// A message to queue.
 #[derive(Debug)]
@@ -21,22 +20,12 @@ pub(crate) struct Outgoing {
     pub callback: Callback,
 }
 
-/// What a signer's `ApproveStatus` is in each contract status.
-fn approve_status(status: &FlowCallbackStatus) -> i64 {
-    match status {
-        FlowCallbackStatus::Signed => 3,
-        FlowCallbackStatus::Expired => 5,
-        _ => 2,
-    }
-}
-
 /// The messages the service sends for `event`, in the order it sends them;
-/// none for events it does not report. `state` and `world` give what the
-/// event does not carry (names, times, the template's signing order).
+/// none for events it does not report. `state` gives what the event does
+/// not carry (names, times, signers, the signing order).
 pub(crate) fn for_event(
     event: &Event,
     state: &State,
-    world: &World,
     new_id: &mut dyn FnMut() -> String,
 ) -> Vec<Outgoing> {
     let at = i64::try_from(event.at).unwrap_or(i64::MAX);
@@ -51,7 +40,6 @@ pub(crate) fn for_event(
             if let Some(change) = status_change(
                 event,
                 state,
-                world,
                 flow_id,
                 FlowCallbackStatus::WaitingToSign,
                 "start",
@@ -65,7 +53,10 @@ pub(crate) fn for_event(
                 data.insert("QrCodeId".into(), json!(qr_code_id));
                 data.insert("FlowId".into(), json!(flow_id));
                 data.insert("FlowName".into(), json!(flow.name));
-                data.insert("TemplateId".into(), json!(flow.template_id));
+                data.insert(
+                    "TemplateId".into(),
+                    json!(flow.template_id.clone().unwrap_or_default()),
+                );
                 data.insert("CreateOn".into(), json!(flow.created_at));
                 if let Some(user_data) = user_data {
                     data.insert("UserData".into(), json!(user_data));
@@ -80,15 +71,60 @@ pub(crate) fn for_event(
             }
             out
         }
-        EventKind::FlowSigned {
+        EventKind::FlowCreated {
             flow_id, user_data, ..
         } => status_change(
             event,
             state,
-            world,
             flow_id,
-            FlowCallbackStatus::Signed,
+            FlowCallbackStatus::WaitingToSign,
+            "start",
+            user_data,
+            new_id,
+        )
+        .into_iter()
+        .collect(),
+        EventKind::FlowSigned {
+            flow_id,
+            complete,
+            user_data,
+            ..
+        } => status_change(
+            event,
+            state,
+            flow_id,
+            if *complete {
+                FlowCallbackStatus::Signed
+            } else {
+                FlowCallbackStatus::PartlySigned
+            },
             "sign",
+            user_data,
+            new_id,
+        )
+        .into_iter()
+        .collect(),
+        EventKind::FlowRejected {
+            flow_id, user_data, ..
+        } => status_change(
+            event,
+            state,
+            flow_id,
+            FlowCallbackStatus::Refused,
+            "reject",
+            user_data,
+            new_id,
+        )
+        .into_iter()
+        .collect(),
+        EventKind::FlowCancelled {
+            flow_id, user_data, ..
+        } => status_change(
+            event,
+            state,
+            flow_id,
+            FlowCallbackStatus::Revoked,
+            "cancel",
             user_data,
             new_id,
         )
@@ -99,7 +135,6 @@ pub(crate) fn for_event(
         } => status_change(
             event,
             state,
-            world,
             flow_id,
             FlowCallbackStatus::Expired,
             "expire",
@@ -150,12 +185,11 @@ fn message(msg_id: String, event: CallbackEvent) -> Callback {
     Callback::new(msg_id, event).with_msg_version(MSG_VERSION)
 }
 
-/// A `FlowStatusChange` for a contract the state knows.
-#[allow(clippy::too_many_arguments)]
+/// A `FlowStatusChange` for a contract the state knows, with every signer
+/// as it stands when the event happened.
 fn status_change(
     event: &Event,
     state: &State,
-    world: &World,
     flow_id: &str,
     status: FlowCallbackStatus,
     operate: &str,
@@ -165,42 +199,70 @@ fn status_change(
     let flow = state.flow_record(flow_id)?;
     let at = i64::try_from(event.at).unwrap_or(i64::MAX);
     let seconds = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
-    let mut approver = Map::new();
-    approver.insert("ApproverType".into(), json!("PERSON"));
-    approver.insert("RecipientId".into(), json!(flow.recipient_id));
-    approver.insert("ApproveName".into(), json!(flow.signer_name));
-    approver.insert("ApproveStatus".into(), json!(approve_status(&status)));
-    if let Some(signed_at) = flow.signed_at {
-        approver.insert("ApproveTime".into(), json!(signed_at));
-    }
+    let approvers = flow
+        .approvers
+        .iter()
+        .map(|signer| {
+            let mut approver = Map::new();
+            let kind = match signer.kind {
+                SignerKind::Person => "PERSON",
+                SignerKind::Organization => "ORGANIZATION",
+            };
+            approver.insert("ApproverType".into(), json!(kind));
+            approver.insert("RecipientId".into(), json!(signer.recipient_id));
+            approver.insert("ApproveName".into(), json!(signer.name));
+            if let Some(org) = &signer.organization_name {
+                approver.insert("OrganizationName".into(), json!(org));
+            }
+            approver.insert(
+                "ApproveStatus".into(),
+                json!(flow.approve_status(signer, event.at)),
+            );
+            match &signer.state {
+                SignerState::Signed(at) => {
+                    approver.insert("ApproveTime".into(), json!(at));
+                }
+                SignerState::Refused(at, reason) => {
+                    approver.insert("ApproveTime".into(), json!(at));
+                    approver.insert("ApproveMessage".into(), json!(reason));
+                }
+                SignerState::Waiting => {}
+            }
+            Value::Object(approver)
+        })
+        .collect();
+    // The signer the change is about: the one who acted, else the first.
+    let recipient = match &event.kind {
+        EventKind::FlowSigned { recipient_id, .. }
+        | EventKind::FlowRejected { recipient_id, .. } => Some(recipient_id.clone()),
+        _ => flow.approvers.first().map(|a| a.recipient_id.clone()),
+    };
 
     let mut data = FlowStatusChangeData::default();
     data.flow_id = flow.id.clone();
     data.document_id = Some(flow.document_id.clone());
     data.flow_name = Some(flow.name.clone());
     data.callback_type = Some("flow".to_owned());
-    data.unordered = world
-        .template(&flow.template_id)
-        .map(|t| t.signing_order == SigningOrder::Unordered);
+    data.unordered = Some(flow.unordered);
     data.create_on = Some(seconds(flow.created_at));
     data.updated_on = Some(at);
     data.dead_line = Some(seconds(flow.deadline));
     data.flow_callback_status = Some(status);
-    data.recipient_id = Some(flow.recipient_id.clone());
+    data.recipient_id = recipient;
     data.operate = Some(operate.to_owned());
     data.user_data = user_data.clone();
-    data.approvers = Some(vec![Value::Object(approver)]);
+    data.approvers = Some(approvers);
     Some(Outgoing {
         key: flow.id.clone(),
         flow_id: Some(flow.id.clone()),
-        qr_code_id: Some(flow.qr_code_id.clone()),
+        qr_code_id: flow.qr_code_id.clone(),
         event_seq: event.seq,
         callback: message(new_id(), CallbackEvent::FlowStatusChange(Box::new(data))),
     })
 }
 
 /// `138****9527`: the first three and last four digits.
-fn masked(mobile: &str) -> String {
+pub(crate) fn masked(mobile: &str) -> String {
     match (
         mobile.get(..3),
         mobile.get(mobile.len().saturating_sub(4)..),
@@ -214,7 +276,7 @@ fn masked(mobile: &str) -> String {
 mod tests {
     use super::*;
     use crate::state::ScanRequest;
-    use crate::world::defaults;
+    use crate::world::{defaults, World};
 
     fn ids() -> impl FnMut() -> String {
         let mut n = 0;
@@ -252,7 +314,7 @@ mod tests {
             .iter()
             .find(|e| matches!(e.kind, EventKind::FlowStarted { .. }))
             .unwrap();
-        let out = for_event(started_event, &state, &world, &mut new_id);
+        let out = for_event(started_event, &state, &mut new_id);
         assert_eq!(out.len(), 2);
         assert!(out.iter().all(|o| o.key == started.flow_id));
         let CallbackEvent::FlowStatusChange(data) = &out[0].callback.event else {
@@ -274,9 +336,9 @@ mod tests {
         assert_eq!(cost["UserData"], "dWQ=");
         assert_ne!(out[0].callback.msg_id, out[1].callback.msg_id);
 
-        state.sign(&started.flow_id, 150).unwrap();
+        state.sign(&started.flow_id, None, 150).unwrap();
         let signed = state.events.since(started_event.seq);
-        let out = for_event(signed.last().unwrap(), &state, &world, &mut new_id);
+        let out = for_event(signed.last().unwrap(), &state, &mut new_id);
         let CallbackEvent::FlowStatusChange(data) = &out[0].callback.event else {
             panic!()
         };
@@ -297,17 +359,19 @@ mod tests {
                 qr_code_id: "q".into(),
             },
         };
-        assert!(for_event(&event, &state, &world, &mut ids()).is_empty());
+        assert!(for_event(&event, &state, &mut ids()).is_empty());
         // A contract the state does not know gives no status change.
         let event = Event {
             seq: 2,
             at: 1,
             kind: EventKind::FlowSigned {
                 flow_id: "nope".into(),
-                qr_code_id: "q".into(),
+                qr_code_id: Some("q".into()),
+                recipient_id: "r".into(),
+                complete: true,
                 user_data: None,
             },
         };
-        assert!(for_event(&event, &state, &world, &mut ids()).is_empty());
+        assert!(for_event(&event, &state, &mut ids()).is_empty());
     }
 }

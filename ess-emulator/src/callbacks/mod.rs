@@ -6,7 +6,10 @@
 //! | what happens | `MsgType` | `MsgData` |
 //! | --- | --- | --- |
 //! | a scan starts a contract | `FlowStatusChange`, then `MultiFlowSignQrCodeCost` | status `1` (waiting to sign); the code, the contract, the code's `UserData` |
-//! | the contract is signed ([`Emulator::sign`](crate::Emulator::sign)) | `FlowStatusChange` | status `4` (signed) |
+//! | `CreateFlowByFiles` starts a contract | `FlowStatusChange` | status `1` |
+//! | a signer signs ([`Emulator::sign`](crate::Emulator::sign)) | `FlowStatusChange` | status `2` (partly signed) while others have not, `4` (signed) once all have |
+//! | a signer refuses ([`Emulator::reject`](crate::Emulator::reject)) | `FlowStatusChange` | status `3` (refused) |
+//! | `CancelFlow` | `FlowStatusChange` | status `6` (cancelled) |
 //! | the contract passes its deadline unsigned | `FlowStatusChange` | status `5` (expired) |
 //! | a scan fails for lack of contract quota | `CreateFlowByQrCode` | the code, its `UserData`, the person's name |
 //!
@@ -59,11 +62,13 @@
 //! so some values are the emulator's own:
 //!
 //! - `FlowStatusChange`: `CallbackType` is `"flow"`; `Operate` is `"start"`,
-//!   `"sign"` or `"expire"`; `FlowType` and `UserId` are left out (the
-//!   person who scans has no user id); `Approvers` lists the one person who
-//!   signs: `{"ApproverType": "PERSON", "RecipientId", "ApproveName",
-//!   "ApproveStatus"}` (`2` waiting, `3` signed, `5` expired) and
-//!   `ApproveTime` once signed.
+//!   `"sign"`, `"reject"`, `"cancel"` or `"expire"`; `RecipientId` is the
+//!   signer who acted (else the first); `FlowType` and `UserId` are left
+//!   out (the person who scans has no user id); `Approvers` lists every
+//!   signer: `{"ApproverType": "PERSON" or "ORGANIZATION", "RecipientId",
+//!   "ApproveName", "OrganizationName"?, "ApproveStatus"}` (`2` waiting,
+//!   `3` signed, `4` refused, `5` expired, `6` ended), with `ApproveTime`
+//!   once they acted and `ApproveMessage` with a refusal's reason.
 //! - `MultiFlowSignQrCodeCost`: `{"QrCodeId", "FlowId", "FlowName",
 //!   "TemplateId", "CreateOn", "UserData"}` (`UserData` when the code has
 //!   one).
