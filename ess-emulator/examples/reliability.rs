@@ -157,11 +157,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     emulator.try_advance_clock(Duration::from_secs(38 * 86_400))?;
     let advance = t.elapsed();
-    let resigning = emulator
-        .client()
-        .retry(RetryConfig::disabled().with_resign_on_expired_signature(true))
-        .timeout(Duration::from_secs(60))
-        .build()?;
+    let resigning = ess_api::Client::new(
+        emulator
+            .config()
+            .with_retry(RetryConfig::disabled().with_resign_on_expired_signature(true))
+            .with_timeout(Duration::from_secs(60)),
+    )?;
     let forget = create(resigning.clone(), operator.clone()).await;
     let after = create(resigning, operator.clone()).await;
     println!(

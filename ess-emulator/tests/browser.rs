@@ -294,12 +294,13 @@ async fn a_browser_sees_the_code_presses_scan_and_sign_and_sees_the_contract() {
         endpoint.starts_with("http://127.0.0.1:"),
         "loopback only: {endpoint}"
     );
-    let client = ess_api::Client::builder()
-        .endpoint(endpoint.clone())
-        .credentials(ess_emulator::default_credentials())
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(
+        ess_api::Config::default()
+            .with_endpoint(endpoint.clone())
+            .with_credentials(ess_emulator::default_credentials())
+            .with_retry(RetryConfig::disabled()),
+    )
+    .unwrap();
 
     // A QR code, created through the API.
     let code = support::bounded(

@@ -180,11 +180,12 @@ async fn emulator_with_receiver(receiver: &Receiver) -> Emulator {
 /// A client that re-signs when the emulator's clock was moved, and
 /// otherwise makes one attempt.
 fn client_for(emu: &Emulator) -> Client {
-    emu.client()
-        .retry(RetryConfig::disabled().with_resign_on_expired_signature(true))
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
+    ess_api::Client::new(
+        emu.config()
+            .with_retry(RetryConfig::disabled().with_resign_on_expired_signature(true))
+            .with_timeout(Duration::from_secs(10)),
+    )
+    .unwrap()
 }
 
 /// The code of a refused call.

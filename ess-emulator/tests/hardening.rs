@@ -315,11 +315,10 @@ async fn codes_and_contracts_are_forgotten_after_the_retention() {
         .await
         .unwrap();
     // Re-signs after each move of the clock.
-    let client = emu
-        .client()
-        .retry(ess_api::client::RetryConfig::disabled().with_resign_on_expired_signature(true))
-        .build()
-        .unwrap();
+    let client = ess_api::Client::new(emu.config().with_retry(
+        ess_api::client::RetryConfig::disabled().with_resign_on_expired_signature(true),
+    ))
+    .unwrap();
     let code = |days: i64| {
         let client = client.clone();
         let expires = i64::try_from(emu.now()).unwrap() + days * 86_400;
