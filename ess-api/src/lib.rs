@@ -13,7 +13,8 @@
 //!   that `?` works across actions.
 //!
 //! Everything in `operation`, `types`, `service` and `EssError` is generated
-//! from the spec files in `spec/`; the runtime they build on (validation,
+//! from the spec files in `spec/` (shipped in `src/generated`, or generated
+//! at build time with the `codegen` feature); the runtime they build on (validation,
 //! error metadata, decoding, the client) is the `ess-runtime` crate.
 //!
 //! ```no_run
@@ -77,8 +78,15 @@ pub mod validate {
     pub use ess_runtime::validate::{Format, Number, Rule};
 }
 
+// Generated from `spec/`: at build time with the `codegen` feature, otherwise
+// the shipped copy (the same code; a test of ess-codegen compares them).
+#[cfg(feature = "codegen")]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/ess_generated.rs"));
+}
+#[cfg(not(feature = "codegen"))]
+mod generated {
+    include!("generated/ess_generated.rs");
 }
 #[cfg(feature = "server")]
 #[doc(hidden)]

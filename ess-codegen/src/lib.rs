@@ -58,6 +58,76 @@ fn load_resolved(dir: &Path) -> Result<(Spec, Model), Diagnostics> {
     Err(Diagnostics::new(spec.sources, problems))
 }
 
+/// How the shipped copy of the generated code (`ess-api/src/generated`)
+/// names the folder of its parts.
+pub const SHIPPED_BASE: &str = "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/generated/ess_generated\")";
+
+/// The files of the shipped copy of `generated`, relative to its folder
+/// (`ess-api/src/generated`): the root `ess_generated.rs` and the parts
+/// under `ess_generated/`, sorted by path.
+pub fn shipped_files(generated: &Generated) -> Vec<(String, String)> {
+    let (root, parts) = generated.to_files(SHIPPED_BASE);
+    let mut files: Vec<(String, String)> = std::iter::once(("ess_generated.rs".to_owned(), root))
+        .chain(
+            parts
+                .into_iter()
+                .map(|(rel, text)| (format!("ess_generated/{rel}"), text)),
+        )
+        .collect();
+    files.sort();
+    files
+}
+
+/// Writes the shipped copy of the code `spec_dir` generates into `out_dir`
+/// (`ess-api/src/generated`), removing parts no longer generated; returns
+/// how many files changed.
+pub fn ship(spec_dir: &Path, out_dir: &Path) -> Result<usize, ShipError> {
+    let generated = run(spec_dir).map_err(ShipError::Spec)?;
+    let files = shipped_files(&generated);
+    let mut changed = 0;
+    for (rel, text) in &files {
+        let path = out_dir.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            write_if_changed(&path, text).map_err(|e| ShipError::Io(path.clone(), e))?;
+            changed += 1;
+        }
+    }
+    let keep: std::collections::HashSet<std::path::PathBuf> =
+        files.iter().map(|(rel, _)| out_dir.join(rel)).collect();
+    for sub in ["types", "operation"] {
+        let dir = out_dir.join("ess_generated").join(sub);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !keep.contains(&path) {
+                std::fs::remove_file(&path).map_err(|e| ShipError::Io(path.clone(), e))?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Why [`ship`] failed.
+#[derive(Debug)]
+pub enum ShipError {
+    /// The spec has mistakes.
+    Spec(Diagnostics),
+    /// A file could not be written or removed.
+    Io(std::path::PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for ShipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShipError::Spec(d) => write!(f, "{d}"),
+            ShipError::Io(path, e) => write!(f, "error: cannot write {}: {e}", path.display()),
+        }
+    }
+}
+
 /// Entry point for a build script: generates `spec_dir` into
 /// `$OUT_DIR/<file_name>`, or prints every problem and fails the build.
 ///

@@ -11,6 +11,9 @@ usage:
       list every mistake in the spec (file:line:col), or say it is sound
   ess-codegen generate <spec-dir>
       print the generated Rust
+  ess-codegen ship <spec-dir> <dir>
+      write the generated Rust as ess-api ships it (ess-api/src/generated),
+      for builds without the generator; a test fails while it is stale
   ess-codegen import <api.json> <spec-dir> [--errors <action-errors.tsv>]
       add what the service's description has and the spec lacks, keep every
       hand edit, and report what changed upstream (members added, removed,
@@ -53,6 +56,16 @@ fn main() -> ExitCode {
             }
             Err(d) => {
                 eprintln!("{d}");
+                ExitCode::FAILURE
+            }
+        },
+        ["ship", dir, out] => match ess_codegen::ship(Path::new(dir), Path::new(out)) {
+            Ok(changed) => {
+                println!("{out}: {changed} file(s) written or removed");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
                 ExitCode::FAILURE
             }
         },
