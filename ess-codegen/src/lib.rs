@@ -60,7 +60,8 @@ fn load_resolved(dir: &Path) -> Result<(Spec, Model), Diagnostics> {
 
 /// How the shipped copy of the generated code (`ess-api/src/generated`)
 /// names the folder of its parts.
-pub const SHIPPED_BASE: &str = "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/generated/ess_generated\")";
+pub const SHIPPED_BASE: &str =
+    "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/generated/ess_generated\")";
 
 /// The files of the shipped copy of `generated`, relative to its folder
 /// (`ess-api/src/generated`): the root `ess_generated.rs` and the parts

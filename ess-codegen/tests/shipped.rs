@@ -11,7 +11,11 @@ fn root() -> PathBuf {
 fn on_disk(dir: &Path, rel: &str, out: &mut BTreeSet<String>) {
     for entry in std::fs::read_dir(dir.join(rel)).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        let rel = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
         if entry.file_type().unwrap().is_dir() {
             on_disk(dir, &rel, out);
         } else {
