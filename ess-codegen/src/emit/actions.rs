@@ -41,6 +41,11 @@ pub(super) fn action(model: &Model, a: &Action) -> TokenStream {
     } else {
         "\n\nNot safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate."
     });
+    if let Some(group) = &a.group {
+        module_doc.push_str(&format!(
+            "\n\nCompiled with the `{group}` feature of `ess-api` (on in the default `full`)."
+        ));
+    }
 
     let input_struct = structure(
         model,

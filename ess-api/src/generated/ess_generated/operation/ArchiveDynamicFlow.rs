@@ -14,6 +14,8 @@
 /// contract is refused.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod archive_dynamic_flow {
     /// Request of `ArchiveDynamicFlow`. Build it with [`ArchiveDynamicFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// employee, is refused.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod bind_employee_user_id_with_client_open_id {
     /// Request of `BindEmployeeUserIdWithClientOpenId`. Build it with [`BindEmployeeUserIdWithClientOpenIdInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -18,6 +18,8 @@
 /// already signed or filled the contract can view its content.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod cancel_flow {
     /// Request of `CancelFlow`. Build it with [`CancelFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

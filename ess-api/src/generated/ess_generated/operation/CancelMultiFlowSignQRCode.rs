@@ -6,6 +6,8 @@
 /// Contracts it already started are not affected.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `qr` feature of `ess-api` (on in the default `full`).
 pub mod cancel_multi_flow_sign_qr_code {
     /// Request of `CancelMultiFlowSignQRCode`. Build it with [`CancelMultiFlowSignQrCodeInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

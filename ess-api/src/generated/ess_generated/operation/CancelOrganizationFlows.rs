@@ -16,6 +16,8 @@
 /// or the [cancellation result callback](https://qian.tencent.com/developers/company/callback_types_contracts_sign/#%E5%8D%81%E4%B8%80-%E5%85%A8%E9%87%8F%E6%92%A4%E9%94%80%E7%BB%93%E6%9E%9C%E5%9B%9E%E8%B0%83).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod cancel_organization_flows {
     /// Request of `CancelOrganizationFlows`. Build it with [`CancelOrganizationFlowsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// before use.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod cancel_user_auto_sign_enable_url {
     /// Request of `CancelUserAutoSignEnableUrl`. Build it with [`CancelUserAutoSignEnableUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// which gives each archived contract's id (`ArchivedFlowId`) once done.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_archive_flow_task {
     /// Request of `CreateArchiveFlowTask`. Build it with [`CreateArchiveFlowTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// [CreateOrganizationAuthUrl](https://qian.tencent.com/developers/companyApis/organizations/CreateOrganizationAuthUrl).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_admin_change_invitations {
     /// Request of `CreateBatchAdminChangeInvitations`. Build it with [`CreateBatchAdminChangeInvitationsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// mobile, the identity document number, or both. The link is valid for 7 days.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_admin_change_invitations_url {
     /// Request of `CreateBatchAdminChangeInvitationsUrl`. Build it with [`CreateBatchAdminChangeInvitationsUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -14,6 +14,8 @@
 /// or the [batch cancellation callback](https://qian.tencent.com/developers/company/callback_types_contracts_sign#%E4%B9%9D-%E6%89%B9%E9%87%8F%E6%92%A4%E9%94%80%E7%BB%93%E6%9E%9C%E5%9B%9E%E8%B0%83).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_cancel_flow_url {
     /// Request of `CreateBatchCancelFlowUrl`. Build it with [`CreateBatchCancelFlowUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// purchased package and the call fails once it is used up.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_contract_review_task {
     /// Request of `CreateBatchContractReviewTask`. Build it with [`CreateBatchContractReviewTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// draws on the organization's purchased package.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_information_extraction_task {
     /// Request of `CreateBatchInformationExtractionTask`. Build it with [`CreateBatchInformationExtractionTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

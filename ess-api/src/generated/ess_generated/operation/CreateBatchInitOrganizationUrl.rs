@@ -13,6 +13,8 @@
 /// management permission. The link expires 7 days after it is made.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_init_organization_url {
     /// Request of `CreateBatchInitOrganizationUrl`. Build it with [`CreateBatchInitOrganizationUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -13,6 +13,8 @@
 /// days.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_organization_authorization_url {
     /// Request of `CreateBatchOrganizationAuthorizationUrl`. Build it with [`CreateBatchOrganizationAuthorizationUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

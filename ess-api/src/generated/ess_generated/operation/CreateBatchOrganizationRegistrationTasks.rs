@@ -15,6 +15,8 @@
 /// mode; see [opening the ESS mini program](https://qian.tencent.com/developers/company/openwxminiprogram).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_organization_registration_tasks {
     /// Request of `CreateBatchOrganizationRegistrationTasks`. Build it with [`CreateBatchOrganizationRegistrationTasksInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -14,6 +14,8 @@
 /// were started: handwritten signature and face verification when unset.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_quick_sign_url {
     /// Request of `CreateBatchQuickSignUrl`. Build it with [`CreateBatchQuickSignUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -12,6 +12,8 @@
 /// components cannot be batch signed. `FlowIds` must be set.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_batch_sign_url {
     /// Request of `CreateBatchSignUrl`. Build it with [`CreateBatchSignUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

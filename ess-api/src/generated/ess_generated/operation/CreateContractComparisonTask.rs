@@ -10,6 +10,8 @@
 /// [DescribeContractComparisonTask](https://qian.tencent.com/developers/companyApis/%E5%90%88%E5%90%8C%E6%99%BA%E8%83%BD%E7%9B%B8%E5%85%B3%E6%8E%A5%E5%8F%A3/DescribeContractComparisonTask).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_contract_comparison_task {
     /// Request of `CreateContractComparisonTask`. Build it with [`CreateContractComparisonTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

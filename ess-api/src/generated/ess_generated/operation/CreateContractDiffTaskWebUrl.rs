@@ -11,6 +11,8 @@
 /// The link works once, within 5 minutes.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_contract_diff_task_web_url {
     /// Request of `CreateContractDiffTaskWebUrl`. Build it with [`CreateContractDiffTaskWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// window.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_contract_review_checklist_web_url {
     /// Request of `CreateContractReviewChecklistWebUrl`. Build it with [`CreateContractReviewChecklistWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

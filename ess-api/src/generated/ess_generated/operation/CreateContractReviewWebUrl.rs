@@ -11,6 +11,8 @@
 /// window.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_contract_review_web_url {
     /// Request of `CreateContractReviewWebUrl`. Build it with [`CreateContractReviewWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

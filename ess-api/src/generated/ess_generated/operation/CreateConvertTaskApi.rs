@@ -14,6 +14,8 @@
 /// [CreateFileConvertTask](https://qian.tencent.com/developers/companyApis/templatesAndFiles/CreateFileConvertTask).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod create_convert_task_api {
     /// Request of `CreateConvertTaskApi`. Build it with [`CreateConvertTaskApiInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

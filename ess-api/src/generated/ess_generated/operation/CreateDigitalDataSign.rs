@@ -8,6 +8,8 @@
 /// unchanged.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod create_digital_data_sign {
     /// Request of `CreateDigitalDataSign`. Build it with [`CreateDigitalDataSignInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -17,6 +17,8 @@
 /// `NeedPreview` false.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_document {
     /// Request of `CreateDocument`. Build it with [`CreateDocumentInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// fetch the draft with `DescribeDraftContractByPromptsTask`.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_draft_contract_by_prompts_task {
     /// Request of `CreateDraftContractByPromptsTask`. Build it with [`CreateDraftContractByPromptsTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -12,6 +12,8 @@
 /// once everyone has signed.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_dynamic_flow_approver {
     /// Request of `CreateDynamicFlowApprover`. Build it with [`CreateDynamicFlowApproverInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

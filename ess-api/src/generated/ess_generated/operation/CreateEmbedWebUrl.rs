@@ -11,6 +11,8 @@
 /// link works once, within 5 minutes: make a new one each time.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_embed_web_url {
     /// Request of `CreateEmbedWebUrl`. Build it with [`CreateEmbedWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// organization. Only a mini-program path is returned, valid for 7 days.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_employee_change_url {
     /// Request of `CreateEmployeeChangeUrl`. Build it with [`CreateEmployeeChangeUrlInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

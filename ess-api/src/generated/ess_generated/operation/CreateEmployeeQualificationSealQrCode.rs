@@ -10,6 +10,8 @@
 /// is valid for 7 days; create a new one after that.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_employee_qualification_seal_qr_code {
     /// Request of `CreateEmployeeQualificationSealQrCode`. Build it with [`CreateEmployeeQualificationSealQrCodeInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

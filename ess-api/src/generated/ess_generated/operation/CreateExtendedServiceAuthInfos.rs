@@ -9,6 +9,8 @@
 /// subsidiary through `Agent` only once the service has enabled that for it.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_extended_service_auth_infos {
     /// Request of `CreateExtendedServiceAuthInfos`. Build it with [`CreateExtendedServiceAuthInfosInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

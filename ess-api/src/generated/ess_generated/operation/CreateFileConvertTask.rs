@@ -12,6 +12,8 @@
 /// converted file looks as expected.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod create_file_convert_task {
     /// Request of `CreateFileConvertTask`. Build it with [`CreateFileConvertTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// your account manager before using it.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod create_file_counter_sign {
     /// Request of `CreateFileCounterSign`. Build it with [`CreateFileCounterSignInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

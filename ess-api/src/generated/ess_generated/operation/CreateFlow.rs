@@ -15,6 +15,8 @@
 /// role permission to start contracts through the API.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow {
     /// Request of `CreateFlow`. Build it with [`CreateFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -15,6 +15,8 @@
 /// contract also by name and id number).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_approvers {
     /// Request of `CreateFlowApprovers`. Build it with [`CreateFlowApproversInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// 5 minutes.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_blockchain_evidence_url {
     /// Request of `CreateFlowBlockchainEvidenceUrl`. Build it with [`CreateFlowBlockchainEvidenceUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

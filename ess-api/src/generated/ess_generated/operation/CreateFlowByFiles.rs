@@ -15,6 +15,8 @@
 /// the API.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_by_files {
     /// Request of `CreateFlowByFiles`. Build it with [`CreateFlowByFilesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -12,6 +12,8 @@
 /// for the result and the download URL, ideally 24 hours after submitting.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_evidence_report {
     /// Request of `CreateFlowEvidenceReport`. Build it with [`CreateFlowEvidenceReportInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

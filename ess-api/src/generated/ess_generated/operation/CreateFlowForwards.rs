@@ -12,6 +12,8 @@
 /// expired and so on).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_forwards {
     /// Request of `CreateFlowForwards`. Build it with [`CreateFlowForwardsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -13,6 +13,8 @@
 /// contracts never return it. Contract groups have no copy recipients.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_group_by_files {
     /// Request of `CreateFlowGroupByFiles`. Build it with [`CreateFlowGroupByFilesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -12,6 +12,8 @@
 /// recipients.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_group_by_templates {
     /// Request of `CreateFlowGroupByTemplates`. Build it with [`CreateFlowGroupByTemplatesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

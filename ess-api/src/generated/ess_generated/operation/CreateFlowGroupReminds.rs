@@ -11,6 +11,8 @@
 /// organization on request to the account manager.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_group_reminds {
     /// Request of `CreateFlowGroupReminds`. Build it with [`CreateFlowGroupRemindsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

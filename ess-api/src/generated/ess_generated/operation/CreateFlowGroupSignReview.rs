@@ -13,6 +13,8 @@
 /// may be reported several times; the last one before signing counts.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_group_sign_review {
     /// Request of `CreateFlowGroupSignReview`. Build it with [`CreateFlowGroupSignReviewInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

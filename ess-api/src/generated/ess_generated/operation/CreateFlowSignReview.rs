@@ -12,6 +12,8 @@
 /// reported again, but none counts after an approval.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_sign_review {
     /// Request of `CreateFlowSignReview`. Build it with [`CreateFlowSignReviewInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

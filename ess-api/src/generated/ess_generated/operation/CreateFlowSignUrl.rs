@@ -14,6 +14,8 @@
 /// included.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_flow_sign_url {
     /// Request of `CreateFlowSignUrl`. Build it with [`CreateFlowSignUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

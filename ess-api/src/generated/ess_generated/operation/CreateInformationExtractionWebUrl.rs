@@ -8,6 +8,8 @@
 /// is valid for 5 minutes and works once.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_information_extraction_web_url {
     /// Request of `CreateInformationExtractionWebUrl`. Build it with [`CreateInformationExtractionWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// organization-structure management permission.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_integration_department {
     /// Request of `CreateIntegrationDepartment`. Build it with [`CreateIntegrationDepartmentInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// with the same details is not created again, but is reminded to verify.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_integration_employees {
     /// Request of `CreateIntegrationEmployees`. Build it with [`CreateIntegrationEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// it manages at once. A parent acts for a subsidiary through `Agent`.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_integration_role {
     /// Request of `CreateIntegrationRole`. Build it with [`CreateIntegrationRoleInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

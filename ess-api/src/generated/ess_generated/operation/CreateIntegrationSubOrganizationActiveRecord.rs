@@ -7,6 +7,8 @@
 /// an activation. Make sure enough licenses remain for the members to activate.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_integration_sub_organization_active_record {
     /// Request of `CreateIntegrationSubOrganizationActiveRecord`. Build it with [`CreateIntegrationSubOrganizationActiveRecordInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// permissions they carry. `DeleteIntegrationRoleUsers` takes roles away again.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_integration_user_roles {
     /// Request of `CreateIntegrationUserRoles`. Build it with [`CreateIntegrationUserRolesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// task, for instance that the value found is wrong.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod create_lm_information_extraction_task_field_feedback {
     /// Request of `CreateLMInformationExtractionTaskFieldFeedback`. Build it with [`CreateLmInformationExtractionTaskFieldFeedbackInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// days; create a new one after that.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_legal_seal_qr_code {
     /// Request of `CreateLegalSealQrCode`. Build it with [`CreateLegalSealQrCodeInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

@@ -15,6 +15,8 @@
 /// `gh_da88f6188665`).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_mini_app_prepare_flow {
     /// Request of `CreateMiniAppPrepareFlow`. Build it with [`CreateMiniAppPrepareFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// reports the rejection and carries the `AuthorizationId`.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_modify_admin_authorization_url {
     /// Request of `CreateModifyAdminAuthorizationUrl`. Build it with [`CreateModifyAdminAuthorizationUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -13,6 +13,8 @@
 /// Rate limit: 300 requests per second.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `qr` feature of `ess-api` (on in the default `full`).
 pub mod create_multi_flow_sign_qr_code {
     /// Request of `CreateMultiFlowSignQRCode`. Build it with [`CreateMultiFlowSignQrCodeInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// [CreateOrganizationAuthUrl](https://qian.tencent.com/developers/companyApis/organizations/CreateOrganizationAuthUrl).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_organization_auth_file {
     /// Request of `CreateOrganizationAuthFile`. Build it with [`CreateOrganizationAuthFileInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// The link is valid for 30 days.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_organization_auth_url {
     /// Request of `CreateOrganizationAuthUrl`. Build it with [`CreateOrganizationAuthUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

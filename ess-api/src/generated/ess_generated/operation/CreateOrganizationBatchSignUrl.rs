@@ -12,6 +12,8 @@
 /// guided to join, or register and verify, their organization if needed.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_organization_batch_sign_url {
     /// Request of `CreateOrganizationBatchSignUrl`. Build it with [`CreateOrganizationBatchSignUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

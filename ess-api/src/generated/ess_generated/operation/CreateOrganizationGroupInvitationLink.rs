@@ -9,6 +9,8 @@
 /// guide](https://qian.tencent.com/document/86707).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_organization_group_invitation_link {
     /// Request of `CreateOrganizationGroupInvitationLink`. Build it with [`CreateOrganizationGroupInvitationLinkInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

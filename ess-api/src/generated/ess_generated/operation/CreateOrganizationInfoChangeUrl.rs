@@ -14,6 +14,8 @@
 /// personnel seals are kept), and the CA issues a new certificate.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_organization_info_change_url {
     /// Request of `CreateOrganizationInfoChangeUrl`. Build it with [`CreateOrganizationInfoChangeUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -16,6 +16,8 @@
 /// afterwards only be managed through the API, not in the console.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_partner_authorization_link {
     /// Request of `CreatePartnerAuthorizationLink`. Build it with [`CreatePartnerAuthorizationLinkInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -14,6 +14,8 @@
 /// a pair already authorized or being authorized cannot be authorized again.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_partner_auto_sign_auth_url {
     /// Request of `CreatePartnerAutoSignAuthUrl`. Build it with [`CreatePartnerAutoSignAuthUrlInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

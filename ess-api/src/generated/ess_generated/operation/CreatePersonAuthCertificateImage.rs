@@ -9,6 +9,8 @@
 /// enabled.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod create_person_auth_certificate_image {
     /// Request of `CreatePersonAuthCertificateImage`. Build it with [`CreatePersonAuthCertificateImageInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// start button on the page. The URL is valid for 5 minutes.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_prepare_flow {
     /// Request of `CreatePrepareFlow`. Build it with [`CreatePrepareFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// started on the page.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_prepare_flow_group {
     /// Request of `CreatePrepareFlowGroup`. Build it with [`CreatePrepareFlowGroupInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// has verified their identity.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod create_prepared_personal_esign {
     /// Request of `CreatePreparedPersonalEsign`. Build it with [`CreatePreparedPersonalEsignInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

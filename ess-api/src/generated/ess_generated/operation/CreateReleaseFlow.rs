@@ -17,6 +17,8 @@
 /// signing is possible for the caller's own organization only.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_release_flow {
     /// Request of `CreateReleaseFlow`. Build it with [`CreateReleaseFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -19,6 +19,8 @@
 /// action failed) and only then as the inner action's response.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_request_with_encryption {
     /// Request of `CreateRequestWithEncryption`. Build it with [`CreateRequestWithEncryptionInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

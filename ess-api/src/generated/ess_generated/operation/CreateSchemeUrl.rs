@@ -15,6 +15,8 @@
 /// `gh_da88f6188665`), not the demo's `wx371151823f6f3edf`.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod create_scheme_url {
     /// Request of `CreateSchemeUrl`. Build it with [`CreateSchemeUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// official seal at most, and seal names are unique within it.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_seal {
     /// Request of `CreateSeal`. Build it with [`CreateSealInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

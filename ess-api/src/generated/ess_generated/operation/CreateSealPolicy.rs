@@ -10,6 +10,8 @@
 /// callback is sent.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_seal_policy {
     /// Request of `CreateSealPolicy`. Build it with [`CreateSealPolicyInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

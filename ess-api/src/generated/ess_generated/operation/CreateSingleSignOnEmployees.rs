@@ -10,6 +10,8 @@
 /// in `Status` and `ErrorMessages`.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_single_sign_on_employees {
     /// Request of `CreateSingleSignOnEmployees`. Build it with [`CreateSingleSignOnEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

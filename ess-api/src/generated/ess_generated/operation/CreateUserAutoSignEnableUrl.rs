@@ -11,6 +11,8 @@
 /// says otherwise.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod create_user_auto_sign_enable_url {
     /// Request of `CreateUserAutoSignEnableUrl`. Build it with [`CreateUserAutoSignEnableUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

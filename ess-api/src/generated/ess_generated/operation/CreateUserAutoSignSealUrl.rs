@@ -9,6 +9,8 @@
 /// billed.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod create_user_auto_sign_seal_url {
     /// Request of `CreateUserAutoSignSealUrl`. Build it with [`CreateUserAutoSignSealUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

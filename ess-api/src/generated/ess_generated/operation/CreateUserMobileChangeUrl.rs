@@ -9,6 +9,8 @@
 /// logged in to the mini program change their own number.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod create_user_mobile_change_url {
     /// Request of `CreateUserMobileChangeUrl`. Build it with [`CreateUserMobileChangeUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// account manager before use.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod create_user_name_change_url {
     /// Request of `CreateUserNameChangeUrl`. Build it with [`CreateUserNameChangeUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// it; each call replaces the previous setting.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod create_web_theme_config {
     /// Request of `CreateWebThemeConfig`. Build it with [`CreateWebThemeConfigInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

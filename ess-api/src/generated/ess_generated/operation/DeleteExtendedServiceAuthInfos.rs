@@ -9,6 +9,8 @@
 /// A group may act for a subsidiary here only after operations staff enable it.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_extended_service_auth_infos {
     /// Request of `DeleteExtendedServiceAuthInfos`. Build it with [`DeleteExtendedServiceAuthInfosInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

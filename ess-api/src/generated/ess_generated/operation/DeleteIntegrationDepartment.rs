@@ -8,6 +8,8 @@
 /// permission.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_integration_department {
     /// Request of `DeleteIntegrationDepartment`. Build it with [`DeleteIntegrationDepartmentInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

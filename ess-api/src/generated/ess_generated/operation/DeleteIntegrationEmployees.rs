@@ -12,6 +12,8 @@
 /// mini program.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_integration_employees {
     /// Request of `DeleteIntegrationEmployees`. Build it with [`DeleteIntegrationEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

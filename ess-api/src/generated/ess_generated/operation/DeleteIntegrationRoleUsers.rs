@@ -5,6 +5,8 @@
 /// Removes a role from employees. Roles are given with `CreateIntegrationUserRoles`.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_integration_role_users {
     /// Request of `DeleteIntegrationRoleUsers`. Build it with [`DeleteIntegrationRoleUsersInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

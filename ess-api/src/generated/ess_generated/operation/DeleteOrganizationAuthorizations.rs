@@ -14,6 +14,8 @@
 /// no process in progress.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_organization_authorizations {
     /// Request of `DeleteOrganizationAuthorizations`. Build it with [`DeleteOrganizationAuthorizationsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

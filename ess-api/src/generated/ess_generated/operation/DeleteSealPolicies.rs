@@ -7,6 +7,8 @@
 /// required), with `UserIds` for the employees concerned.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_seal_policies {
     /// Request of `DeleteSealPolicies`. Build it with [`DeleteSealPoliciesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// administrator.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod delete_single_sign_on_employees {
     /// Request of `DeleteSingleSignOnEmployees`. Build it with [`DeleteSingleSignOnEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -5,6 +5,8 @@
 /// Returns the state of a contract-archiving task and, for each contract in it, the result.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod describe_archive_flow_task {
     /// Request of `DescribeArchiveFlowTask`. Build it with [`DescribeArchiveFlowTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

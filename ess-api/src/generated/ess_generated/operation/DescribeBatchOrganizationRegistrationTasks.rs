@@ -6,6 +6,8 @@
 /// entry per sub-task of the batch registration.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_batch_organization_registration_tasks {
     /// Request of `DescribeBatchOrganizationRegistrationTasks`. Build it with [`DescribeBatchOrganizationRegistrationTasksInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// load; ask again until the links are there.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_batch_organization_registration_urls {
     /// Request of `DescribeBatchOrganizationRegistrationUrls`. Build it with [`DescribeBatchOrganizationRegistrationUrlsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

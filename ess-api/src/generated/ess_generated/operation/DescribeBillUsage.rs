@@ -7,6 +7,8 @@
 /// subsidiary's use.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `billing` feature of `ess-api` (on in the default `full`).
 pub mod describe_bill_usage {
     /// Request of `DescribeBillUsage`. Build it with [`DescribeBillUsageInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// calendar month.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `billing` feature of `ess-api` (on in the default `full`).
 pub mod describe_bill_usage_detail {
     /// Request of `DescribeBillUsageDetail`. Build it with [`DescribeBillUsageDetailInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

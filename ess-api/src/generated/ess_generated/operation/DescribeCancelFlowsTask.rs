@@ -10,6 +10,8 @@
 /// which contracts were cancelled and which could not be.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod describe_cancel_flows_task {
     /// Request of `DescribeCancelFlowsTask`. Build it with [`DescribeCancelFlowsTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// were added, changed and deleted and, on request, each difference.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_comparison_task {
     /// Request of `DescribeContractComparisonTask`. Build it with [`DescribeContractComparisonTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

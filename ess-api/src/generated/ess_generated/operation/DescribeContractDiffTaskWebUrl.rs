@@ -8,6 +8,8 @@
 /// [CreateWebThemeConfig](https://qian.tencent.com/developers/companyApis/embedPages/CreateWebThemeConfig).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_diff_task_web_url {
     /// Request of `DescribeContractDiffTaskWebUrl`. Build it with [`DescribeContractDiffTaskWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// enabled, and its review points by category.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_checklist {
     /// Request of `DescribeContractReviewChecklist`. Build it with [`DescribeContractReviewChecklistInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

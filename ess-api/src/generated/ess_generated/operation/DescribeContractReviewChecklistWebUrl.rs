@@ -9,6 +9,8 @@
 /// own.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_checklist_web_url {
     /// Request of `DescribeContractReviewChecklistWebUrl`. Build it with [`DescribeContractReviewChecklistWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// window of their own.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_checklists_web_url {
     /// Request of `DescribeContractReviewChecklistsWebUrl`. Build it with [`DescribeContractReviewChecklistsWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

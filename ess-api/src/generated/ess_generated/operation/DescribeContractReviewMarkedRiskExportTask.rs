@@ -7,6 +7,8 @@
 /// exported file.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_marked_risk_export_task {
     /// Request of `DescribeContractReviewMarkedRiskExportTask`. Build it with [`DescribeContractReviewMarkedRiskExportTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// them against the law and your own policies.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_task {
     /// Request of `DescribeContractReviewTask`. Build it with [`DescribeContractReviewTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

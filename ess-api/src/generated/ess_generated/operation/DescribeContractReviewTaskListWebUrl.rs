@@ -9,6 +9,8 @@
 /// a window of their own.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_task_list_web_url {
     /// Request of `DescribeContractReviewTaskListWebUrl`. Build it with [`DescribeContractReviewTaskListWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

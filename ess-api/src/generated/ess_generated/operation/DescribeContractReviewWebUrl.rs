@@ -8,6 +8,8 @@
 /// be embedded and must be opened in a window of its own.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_contract_review_web_url {
     /// Request of `DescribeContractReviewWebUrl`. Build it with [`DescribeContractReviewWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// document's name, file id and download link.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_draft_contract_by_prompts_task {
     /// Request of `DescribeDraftContractByPromptsTask`. Build it with [`DescribeDraftContractByPromptsTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// organization has for AI contract review.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_enterprise_contract_review_checklists {
     /// Request of `DescribeEnterpriseContractReviewChecklists`. Build it with [`DescribeEnterpriseContractReviewChecklistsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

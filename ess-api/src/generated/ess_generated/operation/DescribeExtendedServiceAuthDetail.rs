@@ -9,6 +9,8 @@
 /// representative may call it.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_extended_service_auth_detail {
     /// Request of `DescribeExtendedServiceAuthDetail`. Build it with [`DescribeExtendedServiceAuthDetailInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// call it (as `Operator.UserId`).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_extended_service_auth_infos {
     /// Request of `DescribeExtendedServiceAuthInfos`. Build it with [`DescribeExtendedServiceAuthInfosInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

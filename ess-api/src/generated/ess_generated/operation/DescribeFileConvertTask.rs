@@ -8,6 +8,8 @@
 /// convert.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod describe_file_convert_task {
     /// Request of `DescribeFileConvertTask`. Build it with [`DescribeFileConvertTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

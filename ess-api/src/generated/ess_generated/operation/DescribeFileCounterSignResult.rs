@@ -8,6 +8,8 @@
 /// manager to enable it first.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod describe_file_counter_sign_result {
     /// Request of `DescribeFileCounterSignResult`. Build it with [`DescribeFileCounterSignResultInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

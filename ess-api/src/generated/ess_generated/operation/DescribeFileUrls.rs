@@ -12,6 +12,8 @@
 /// `UrlTtl` says otherwise).
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod describe_file_urls {
     /// Request of `DescribeFileUrls`. Build it with [`DescribeFileUrlsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

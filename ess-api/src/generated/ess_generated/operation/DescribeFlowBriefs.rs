@@ -7,6 +7,8 @@
 /// organization may call it 1,000,000 times a day; further calls that day fail.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod describe_flow_briefs {
     /// Request of `DescribeFlowBriefs`. Build it with [`DescribeFlowBriefsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// are returned; dynamic tables, attachments and watermarks are not.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod describe_flow_components {
     /// Request of `DescribeFlowComponents`. Build it with [`DescribeFlowComponentsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// evidence package: ask the account manager.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod describe_flow_evidence_report {
     /// Request of `DescribeFlowEvidenceReport`. Build it with [`DescribeFlowEvidenceReportInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

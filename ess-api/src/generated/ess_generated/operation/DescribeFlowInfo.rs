@@ -6,6 +6,8 @@
 /// in a contract group. Use it to look contracts up on demand.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod describe_flow_info {
     /// Request of `DescribeFlowInfo`. Build it with [`DescribeFlowInfoInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

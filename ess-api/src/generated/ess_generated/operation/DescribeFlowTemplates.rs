@@ -10,6 +10,8 @@
 /// `ComponentRecipientId`.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `templates` feature of `ess-api` (on in the default `full`).
 pub mod describe_flow_templates {
     /// Request of `DescribeFlowTemplates`. Build it with [`DescribeFlowTemplatesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

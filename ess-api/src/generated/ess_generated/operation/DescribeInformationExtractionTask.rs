@@ -6,6 +6,8 @@
 /// extracts, the results and a spreadsheet of them.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_information_extraction_task {
     /// Request of `DescribeInformationExtractionTask`. Build it with [`DescribeInformationExtractionTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

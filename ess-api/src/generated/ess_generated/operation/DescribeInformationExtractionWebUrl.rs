@@ -7,6 +7,8 @@
 /// `TaskId` is set.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_information_extraction_web_url {
     /// Request of `DescribeInformationExtractionWebUrl`. Build it with [`DescribeInformationExtractionWebUrlInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// organization structure.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_integration_departments {
     /// Request of `DescribeIntegrationDepartments`. Build it with [`DescribeIntegrationDepartmentsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

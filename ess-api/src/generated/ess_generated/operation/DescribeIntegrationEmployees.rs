@@ -7,6 +7,8 @@
 /// account, id in the caller's own system or role.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_integration_employees {
     /// Request of `DescribeIntegrationEmployees`. Build it with [`DescribeIntegrationEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

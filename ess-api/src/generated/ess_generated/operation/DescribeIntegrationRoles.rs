@@ -9,6 +9,8 @@
 /// permissions it chooses.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_integration_roles {
     /// Request of `DescribeIntegrationRoles`. Build it with [`DescribeIntegrationRolesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

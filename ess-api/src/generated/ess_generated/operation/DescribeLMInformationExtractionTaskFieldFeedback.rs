@@ -6,6 +6,8 @@
 /// extraction task, per sub-task.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_lm_information_extraction_task_field_feedback {
     /// Request of `DescribeLMInformationExtractionTaskFieldFeedback`. Build it with [`DescribeLmInformationExtractionTaskFieldFeedbackInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// `UniformSocialCreditCode`.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_organization_auth_status {
     /// Request of `DescribeOrganizationAuthStatus`. Build it with [`DescribeOrganizationAuthStatusInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// `Export` it builds an Excel file of every matching member instead.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_organization_group_organizations {
     /// Request of `DescribeOrganizationGroupOrganizations`. Build it with [`DescribeOrganizationGroupOrganizationsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

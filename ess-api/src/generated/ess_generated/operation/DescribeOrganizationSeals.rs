@@ -8,6 +8,8 @@
 /// Organization > Roles.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_organization_seals {
     /// Request of `DescribeOrganizationSeals`. Build it with [`DescribeOrganizationSealsInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// itself; no other organization can be queried with it.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_organization_verify_status {
     /// Request of `DescribeOrganizationVerifyStatus`. Build it with [`DescribeOrganizationVerifyStatusInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

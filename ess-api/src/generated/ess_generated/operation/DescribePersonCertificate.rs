@@ -7,6 +7,8 @@
 /// action is allow-listed: ask to have it enabled first.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod describe_person_certificate {
     /// Request of `DescribePersonCertificate`. Build it with [`DescribePersonCertificateInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// task.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod describe_risk_identification_task_feedback {
     /// Request of `DescribeRiskIdentificationTaskFeedback`. Build it with [`DescribeRiskIdentificationTaskFeedbackInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// it is gone. Allow-listed: ask the account manager to enable it.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod describe_sign_face_video {
     /// Request of `DescribeSignFaceVideo`. Build it with [`DescribeSignFaceVideoInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// applications, by their ids or page by page.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_single_sign_on_employees {
     /// Request of `DescribeSingleSignOnEmployees`. Build it with [`DescribeSingleSignOnEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -9,6 +9,8 @@
 /// the account manager.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod describe_third_party_auth_code {
     /// Request of `DescribeThirdPartyAuthCode`. Build it with [`DescribeThirdPartyAuthCodeInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

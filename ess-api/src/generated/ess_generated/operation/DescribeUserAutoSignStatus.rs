@@ -7,6 +7,8 @@
 /// scenarios such as prescriptions; allow-listed, ask the account manager.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod describe_user_auto_sign_status {
     /// Request of `DescribeUserAutoSignStatus`. Build it with [`DescribeUserAutoSignStatusInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// templates bound to it.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod describe_user_flow_type {
     /// Request of `DescribeUserFlowType`. Build it with [`DescribeUserFlowTypeInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -11,6 +11,8 @@
 /// package: talk to the account manager first.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod describe_user_verify_status {
     /// Request of `DescribeUserVerifyStatus`. Build it with [`DescribeUserVerifyStatusInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

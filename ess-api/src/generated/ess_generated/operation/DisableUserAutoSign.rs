@@ -9,6 +9,8 @@
 /// not given back to the organization.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod disable_user_auto_sign {
     /// Request of `DisableUserAutoSign`. Build it with [`DisableUserAutoSignInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

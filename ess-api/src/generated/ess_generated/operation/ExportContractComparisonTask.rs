@@ -7,6 +7,8 @@
 /// or an Excel sheet listing the differences.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod export_contract_comparison_task {
     /// Request of `ExportContractComparisonTask`. Build it with [`ExportContractComparisonTaskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// reviewer. Returns the id of the export task.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod export_contract_review_marked_risk {
     /// Request of `ExportContractReviewMarkedRisk`. Build it with [`ExportContractReviewMarkedRiskInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// annotations.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod export_contract_review_result {
     /// Request of `ExportContractReviewResult`. Build it with [`ExportContractReviewResultInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

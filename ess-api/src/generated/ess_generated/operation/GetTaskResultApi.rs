@@ -13,6 +13,8 @@
 /// instead.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod get_task_result_api {
     /// Request of `GetTaskResultApi`. Build it with [`GetTaskResultApiInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

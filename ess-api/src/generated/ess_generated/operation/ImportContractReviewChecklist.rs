@@ -7,6 +7,8 @@
 /// into categories.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `ai` feature of `ess-api` (on in the default `full`).
 pub mod import_contract_review_checklist {
     /// Request of `ImportContractReviewChecklist`. Build it with [`ImportContractReviewChecklistInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -10,6 +10,8 @@
 /// notifications](https://qian.tencent.com/developers/company/callback_types_v2).
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_application_callback_info {
     /// Request of `ModifyApplicationCallbackInfo`. Build it with [`ModifyApplicationCallbackInfoInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

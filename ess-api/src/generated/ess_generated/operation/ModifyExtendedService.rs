@@ -11,6 +11,8 @@
 /// agreement.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_extended_service {
     /// Request of `ModifyExtendedService`. Build it with [`ModifyExtendedServiceInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -15,6 +15,8 @@
 /// supported.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod modify_flow_deadline {
     /// Request of `ModifyFlowDeadline`. Build it with [`ModifyFlowDeadlineInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

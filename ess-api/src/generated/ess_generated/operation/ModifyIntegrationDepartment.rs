@@ -7,6 +7,8 @@
 /// needs the permission to manage the organization structure.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_integration_department {
     /// Request of `ModifyIntegrationDepartment`. Build it with [`ModifyIntegrationDepartmentInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

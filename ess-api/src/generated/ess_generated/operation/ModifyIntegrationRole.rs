@@ -10,6 +10,8 @@
 /// that custom roles and group roles have different trees.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_integration_role {
     /// Request of `ModifyIntegrationRole`. Build it with [`ModifyIntegrationRoleInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

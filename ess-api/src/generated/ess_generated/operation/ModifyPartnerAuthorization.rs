@@ -9,6 +9,8 @@
 /// created itself, which has no business id, cannot be changed.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_partner_authorization {
     /// Request of `ModifyPartnerAuthorization`. Build it with [`ModifyPartnerAuthorizationInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

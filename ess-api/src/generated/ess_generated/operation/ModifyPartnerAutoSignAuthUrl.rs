@@ -12,6 +12,8 @@
 /// one can change the seals.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_partner_auto_sign_auth_url {
     /// Request of `ModifyPartnerAutoSignAuthUrl`. Build it with [`ModifyPartnerAutoSignAuthUrlInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// program.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod modify_single_sign_on_employees {
     /// Request of `ModifySingleSignOnEmployees`. Build it with [`ModifySingleSignOnEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

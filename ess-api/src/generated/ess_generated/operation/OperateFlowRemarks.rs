@@ -9,6 +9,8 @@
 /// remark content masked.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod operate_flow_remarks {
     /// Request of `OperateFlowRemarks`. Build it with [`OperateFlowRemarksInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// program path or QR code where the operator confirms by face recognition.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod operate_seals {
     /// Request of `OperateSeals`. Build it with [`OperateSealsInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

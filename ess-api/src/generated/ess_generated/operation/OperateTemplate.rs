@@ -12,6 +12,8 @@
 /// be set here; other changes are made in the console.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `templates` feature of `ess-api` (on in the default `full`).
 pub mod operate_template {
     /// Request of `OperateTemplate`. Build it with [`OperateTemplateInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -7,6 +7,8 @@
 /// as prescriptions. The service no longer uses this action.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `personal` feature of `ess-api` (on in the default `full`).
 pub mod renew_auto_sign_license {
     /// Request of `RenewAutoSignLicense`. Build it with [`RenewAutoSignLicenseInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

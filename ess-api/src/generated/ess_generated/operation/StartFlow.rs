@@ -16,6 +16,8 @@
 /// quota is lost.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `flows` feature of `ess-api` (on in the default `full`).
 pub mod start_flow {
     /// Request of `StartFlow`. Build it with [`StartFlowInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

@@ -8,6 +8,8 @@
 /// can be removed.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod unbind_employee_user_id_with_client_open_id {
     /// Request of `UnbindEmployeeUserIdWithClientOpenId`. Build it with [`UnbindEmployeeUserIdWithClientOpenIdInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

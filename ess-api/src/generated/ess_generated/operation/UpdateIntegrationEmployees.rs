@@ -12,6 +12,8 @@
 /// already found by mobile number is not created twice but reminded to verify.
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
+///
+/// Compiled with the `organization` feature of `ess-api` (on in the default `full`).
 pub mod update_integration_employees {
     /// Request of `UpdateIntegrationEmployees`. Build it with [`UpdateIntegrationEmployeesInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]

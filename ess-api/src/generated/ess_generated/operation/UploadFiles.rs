@@ -13,6 +13,8 @@
 ///
 /// Not safe to repeat: an ambiguous failure is not retried, so a retry cannot create a duplicate.
 ///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
+///
 /// Served at `file.ess.tencent.cn` (integration-test environment: `file.test.ess.tencent.cn`), not at the service's main host.
 pub mod upload_files {
     /// Request of `UploadFiles`. Build it with [`UploadFilesInput::builder`].

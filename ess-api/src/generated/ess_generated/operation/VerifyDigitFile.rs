@@ -6,6 +6,8 @@
 /// tells whether they are valid, signature field by signature field.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod verify_digit_file {
     /// Request of `VerifyDigitFile`. Build it with [`VerifyDigitFileInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

@@ -6,6 +6,8 @@
 /// returns the certificate that made it.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod verify_digital_data_sign {
     /// Request of `VerifyDigitalDataSign`. Build it with [`VerifyDigitalDataSignInput::builder`].
     #[derive(Clone, Default, PartialEq, ::ess_api::EssModel)]

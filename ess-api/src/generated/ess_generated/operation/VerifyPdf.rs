@@ -8,6 +8,8 @@
 /// hand.
 ///
 /// Safe to repeat: failed attempts may be retried.
+///
+/// Compiled with the `files` feature of `ess-api` (on in the default `full`).
 pub mod verify_pdf {
     /// Request of `VerifyPdf`. Build it with [`VerifyPdfInput::builder`].
     #[derive(Clone, PartialEq, ::ess_api::EssModel)]
