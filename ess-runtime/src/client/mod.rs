@@ -241,8 +241,9 @@ impl Client {
             request_id = Empty,
             latency_ms = Empty,
         );
-        if span.is_disabled() {
-            // No subscriber wants the span: nothing to time or record.
+        if span.is_disabled() && !tracing::enabled!(tracing::Level::DEBUG) {
+            // No subscriber wants the span or the call's events: nothing
+            // to time or record.
             return self.execute(&input, &deadline, None).await;
         }
         let started = Instant::now();
