@@ -21,11 +21,12 @@ use crate::error_meta::ErrorMeta;
 
 /// What a body turned out to be.
 #[derive(Debug)]
-pub(crate) enum Decoded<T> {
-    /// A success.
+pub(crate) enum Decoded<'a, T> {
+    /// A success, and its request id (borrowed from the body when written
+    /// as a plain string).
     Output {
         value: T,
-        request_id: Option<String>,
+        request_id: Option<Cow<'a, str>>,
     },
     /// A service error.
     Service(ErrorMeta),
@@ -45,7 +46,9 @@ pub(crate) enum DecodeFailure {
 }
 
 /// Decodes a success body (HTTP 2xx) into `T` or a service error.
-pub(crate) fn decode<T: de::DeserializeOwned>(body: &[u8]) -> Result<Decoded<T>, DecodeFailure> {
+pub(crate) fn decode<'a, T: de::Deserialize<'a>>(
+    body: &'a [u8],
+) -> Result<Decoded<'a, T>, DecodeFailure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeFailure::Empty);
     }
@@ -54,10 +57,7 @@ pub(crate) fn decode<T: de::DeserializeOwned>(body: &[u8]) -> Result<Decoded<T>,
         .deserialize(&mut de)
         .and_then(|r| de.end().map(|()| r));
     match fast {
-        Ok(Fast::Output { value, request_id }) => Ok(Decoded::Output {
-            value,
-            request_id: request_id.map(Cow::into_owned),
-        }),
+        Ok(Fast::Output { value, request_id }) => Ok(Decoded::Output { value, request_id }),
         Ok(Fast::Service(meta)) => Ok(Decoded::Service(meta)),
         Ok(Fast::Mismatch { error, request_id }) => Err(DecodeFailure::Unexpected {
             request_id: request_id.map(Cow::into_owned),
@@ -502,7 +502,7 @@ mod tests {
 
     fn ok<T: de::DeserializeOwned + fmt::Debug>(body: &str) -> (T, Option<String>) {
         match decode::<T>(body.as_bytes()) {
-            Ok(Decoded::Output { value, request_id }) => (value, request_id),
+            Ok(Decoded::Output { value, request_id }) => (value, request_id.map(Cow::into_owned)),
             other => panic!("expected output, got {other:?}"),
         }
     }

@@ -84,10 +84,12 @@ mod transport;
 /// TC3-HMAC-SHA256 signing and verification (the `ess-sign` crate).
 pub use ess_sign as signing;
 
+use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -118,7 +120,7 @@ pub use self::rate_limit::{
 };
 pub use self::retry::RetryConfig;
 
-use self::decode::{DecodeFailure, Decoded};
+use self::decode::DecodeFailure;
 use self::rate_limit::RateLimiter;
 use self::retry::Retry;
 use self::transport::{RawResponse, Transport, TransportFailure};
@@ -231,6 +233,7 @@ impl Client {
         &self,
         input: A,
     ) -> Result<A::Output, SdkError<A::Error>> {
+        let deadline = Deadline::after(self.inner.config.operation_timeout);
         let span = tracing::info_span!(
             "ess.call",
             action = A::NAME,
@@ -238,22 +241,17 @@ impl Client {
             request_id = Empty,
             latency_ms = Empty,
         );
+        if span.is_disabled() && !tracing::enabled!(tracing::Level::DEBUG) {
+            // No subscriber wants the span or the call's events: nothing
+            // to time or record.
+            return self.execute(&input, &deadline, None).await;
+        }
         let started = Instant::now();
         let mut stats = CallStats::default();
-        let deadline = self.inner.config.operation_timeout;
-        let result = match tokio::time::timeout(
-            deadline,
-            self.execute(&input, &mut stats).instrument(span.clone()),
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(SdkError::Timeout(TimeoutError::new(
-                TimeoutPhase::Operation,
-                deadline,
-                None,
-            ))),
-        };
+        let result = self
+            .execute(&input, &deadline, Some(&mut stats))
+            .instrument(span.clone())
+            .await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("attempts", stats.attempts);
         if let Some(id) = &stats.request_id {
@@ -275,36 +273,45 @@ impl Client {
             .saturating_add_signed(correction)
     }
 
+    /// Every attempt of a call, within the operation's `deadline`. `stats`
+    /// (when the call's span is recorded) gets the attempts and the last
+    /// request id.
     async fn execute<A: Action>(
         &self,
         input: &A,
-        stats: &mut CallStats,
+        deadline: &Deadline,
+        mut stats: Option<&mut CallStats>,
     ) -> Result<A::Output, SdkError<A::Error>> {
         let inner = &*self.inner;
         let route = self.route::<A>();
         let prepared = self.prepare_body(route, input)?;
         let retry = inner.config.retry;
-        let (mut retries, mut resigned) = (0u32, false);
+        let (mut attempt, mut retries, mut resigned) = (0u32, 0u32, false);
         loop {
-            stats.attempts += 1;
-            let attempt = stats.attempts;
+            attempt += 1;
             let outcome = self
-                .attempt::<A>(route, &prepared)
+                .attempt::<A>(route, &prepared, deadline, stats.is_some())
                 .instrument(tracing::debug_span!("ess.attempt", attempt))
                 .await;
             let (error, server_time) = match outcome {
                 Ok((output, request_id)) => {
-                    stats.request_id = request_id;
+                    if let Some(stats) = stats.as_deref_mut() {
+                        stats.attempts = attempt;
+                        stats.request_id = request_id;
+                    }
                     return Ok(output);
                 }
                 Err(failure) => failure,
             };
-            stats.request_id = error.request_id().map(str::to_owned);
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.attempts = attempt;
+                stats.request_id = error.request_id().map(str::to_owned);
+            }
             // The one rule is `SdkError::is_retryable`; the configuration
             // then bounds it: an expired signature is signed again at once,
             // once per call (when enabled), anything else waits its backoff,
-            // within `max_attempts`.
-            if !error.is_retryable(A::IDEMPOTENT) {
+            // within `max_attempts` and the operation's deadline.
+            if deadline.is_operation_timeout(&error) || !error.is_retryable(A::IDEMPOTENT) {
                 return Err(error);
             }
             let kind = error.retry();
@@ -340,39 +347,50 @@ impl Client {
                 reason = ?kind,
                 "retrying"
             );
-            tokio::time::sleep(delay).await;
+            deadline
+                .bound(tokio::time::sleep(delay))
+                .await
+                .map_err(SdkError::Timeout)?;
         }
     }
 
     /// One attempt: wait for the limiter, get credentials, sign, send, decode.
     /// A failure comes with the service's clock when the answer had a `Date`.
+    /// The request id of a success is kept when `keep_id` (for the span).
     async fn attempt<A: Action>(
         &self,
         route: &Route,
         prepared: &Prepared,
+        deadline: &Deadline,
+        keep_id: bool,
     ) -> Result<Success<A>, Failure<A>> {
         let inner = &*self.inner;
-        let credentials = inner
-            .credentials
-            .provide_credentials()
+        // A provider that has its credentials at hand answers at the first
+        // poll, and then no timer is armed.
+        let credentials = deadline
+            .bound(inner.credentials.provide_credentials())
             .await
+            .map_err(|e| (SdkError::Timeout(e), None))?
             .map_err(|e| (SdkError::from(e), None))?;
         // Held until the attempt ends (the answer is read or the attempt
         // failed). A shared limiter counts per organization: the SecretId's.
         let _slot = match &inner.limiter {
-            Some(limiter) => limiter
-                .acquire(A::NAME, A::RATE_LIMIT, credentials.secret_id())
+            Some(limiter) => deadline
+                .bound(limiter.acquire(A::NAME, A::RATE_LIMIT, credentials.secret_id()))
                 .await
+                .map_err(|e| (SdkError::Timeout(e), None))?
                 .map_err(|e| (SdkError::from(ConstructionError::RateLimit(e)), None))?,
             None => None,
         };
         let headers = self
             .sign(route, prepared, &credentials, self.now())
             .map_err(|e| (e, None))?;
-        let sent = Instant::now();
+        // Timed only for the events, and only when they are wanted.
+        let sent = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+        let elapsed_ms = || sent.map_or(0, |sent| sent.elapsed().as_millis() as u64);
         let raw = match inner
             .transport
-            .send(&route.url, headers, prepared.body.clone())
+            .send(&route.url, headers, prepared.body.clone(), deadline)
             .await
         {
             Ok(raw) => raw,
@@ -383,7 +401,7 @@ impl Client {
                     TransportFailure::Response(e) => SdkError::Response(e),
                 };
                 tracing::debug!(
-                    elapsed_ms = sent.elapsed().as_millis() as u64,
+                    elapsed_ms = elapsed_ms(),
                     may_have_been_sent = e.may_have_been_sent(),
                     error = %e,
                     "attempt failed"
@@ -391,21 +409,20 @@ impl Client {
                 return Err((e, None));
             }
         };
-        let elapsed_ms = sent.elapsed().as_millis() as u64;
         match interpret::<A>(&raw) {
             Ok((output, request_id)) => {
                 tracing::debug!(
                     status = raw.status,
-                    elapsed_ms,
+                    elapsed_ms = elapsed_ms(),
                     request_id = request_id.as_deref(),
                     "attempt succeeded"
                 );
-                Ok((output, request_id))
+                Ok((output, request_id.filter(|_| keep_id).map(Cow::into_owned)))
             }
             Err(e) => {
                 tracing::debug!(
                     status = raw.status,
-                    elapsed_ms,
+                    elapsed_ms = elapsed_ms(),
                     request_id = e.request_id(),
                     error = %e,
                     "attempt failed"
@@ -442,7 +459,8 @@ impl Client {
         route: &Route,
         input: &A,
     ) -> Result<Prepared, ConstructionError> {
-        let action = action_header(A::NAME)?;
+        let action =
+            ActionHeader::<A>::VALUE.ok_or(ConstructionError::InvalidActionName(A::NAME))?;
         let body = Bytes::from(
             serde_json::to_vec(input)
                 .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
@@ -579,6 +597,10 @@ impl fmt::Debug for PreparedRequest {
 /// An output and the request id that came with it.
 type Success<A> = (<A as Action>::Output, Option<String>);
 
+/// An output and the request id that came with it, borrowed from the body
+/// when it was written as a plain string.
+type Decoded<'a, A> = (<A as Action>::Output, Option<Cow<'a, str>>);
+
 /// A failed attempt and the service's clock, when its answer had a `Date`.
 type Failure<A> = (SdkError<<A as Action>::Error>, Option<u64>);
 
@@ -589,6 +611,43 @@ struct Prepared {
     canonical_hash: ess_sign::HexDigest,
 }
 
+/// When a call's time runs out
+/// ([`Config::with_operation_timeout`]): every wait of the call (for
+/// credentials, the rate limiter, an answer, the backoff between attempts)
+/// ends by then, so one call arms one timer at a time.
+struct Deadline {
+    at: tokio::time::Instant,
+    after: Duration,
+}
+
+impl Deadline {
+    fn after(after: Duration) -> Deadline {
+        let now = tokio::time::Instant::now();
+        // Past what `Instant` can hold: thirty years is never.
+        let at = now
+            .checked_add(after)
+            .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
+        Deadline { at, after }
+    }
+
+    /// The error of a call that ran past the deadline.
+    fn error(&self) -> TimeoutError {
+        TimeoutError::new(TimeoutPhase::Operation, self.after, None)
+    }
+
+    /// `future`, or the operation's timeout if the deadline comes first. A
+    /// future that is ready when first polled arms no timer.
+    async fn bound<F: Future>(&self, future: F) -> Result<F::Output, TimeoutError> {
+        tokio::time::timeout_at(self.at, future)
+            .await
+            .map_err(|_| self.error())
+    }
+
+    fn is_operation_timeout<E>(&self, error: &SdkError<E>) -> bool {
+        matches!(error, SdkError::Timeout(t) if t.phase() == TimeoutPhase::Operation)
+    }
+}
+
 /// What a call's span reports when it ends.
 #[derive(Default)]
 struct CallStats {
@@ -596,11 +655,29 @@ struct CallStats {
     request_id: Option<String>,
 }
 
-fn action_header(name: &'static str) -> Result<HeaderValue, ConstructionError> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ConstructionError::InvalidActionName(name));
+/// Whether `name` can be sent as `X-TC-Action`: visible ASCII, not empty.
+const fn is_action_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_graphic() {
+            return false;
+        }
+        i += 1;
     }
-    Ok(HeaderValue::from_static(name))
+    !bytes.is_empty()
+}
+
+/// The `X-TC-Action` value of `A`, checked when the program is compiled
+/// rather than on every call; `None` when the name cannot be sent.
+struct ActionHeader<A>(std::marker::PhantomData<A>);
+
+impl<A: Action> ActionHeader<A> {
+    const VALUE: Option<HeaderValue> = if is_action_name(A::NAME) {
+        Some(HeaderValue::from_static(A::NAME))
+    } else {
+        None
+    };
 }
 
 /// The decoding a call applies to an answer read whole (`status`, `body`),
@@ -610,11 +687,12 @@ pub fn __decode_response<A: Action>(
     status: u16,
     body: Bytes,
 ) -> Result<Success<A>, SdkError<A::Error>> {
-    interpret::<A>(&RawResponse {
+    let raw = RawResponse {
         status,
         server_time: None,
         body,
-    })
+    };
+    interpret::<A>(&raw).map(|(output, id)| (output, id.map(Cow::into_owned)))
 }
 
 /// The member named by a decoding error that says a member the service
@@ -627,7 +705,7 @@ fn missing_member(e: &serde_json::Error) -> Option<String> {
 
 /// Turns a response read whole into the output, a service error or a
 /// response error.
-fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Error>> {
+fn interpret<A: Action>(raw: &RawResponse) -> Result<Decoded<'_, A>, SdkError<A::Error>> {
     let status = raw.status;
     let body = &raw.body[..];
     if !(200..300).contains(&status) {
@@ -643,8 +721,8 @@ fn interpret<A: Action>(raw: &RawResponse) -> Result<Success<A>, SdkError<A::Err
         ));
     }
     match decode::decode::<A::Output>(body) {
-        Ok(Decoded::Output { value, request_id }) => Ok((value, request_id)),
-        Ok(Decoded::Service(meta)) => Err(SdkError::Service(A::Error::from_meta(meta))),
+        Ok(decode::Decoded::Output { value, request_id }) => Ok((value, request_id)),
+        Ok(decode::Decoded::Service(meta)) => Err(SdkError::Service(A::Error::from_meta(meta))),
         Err(failure) => Err(SdkError::Response(match failure {
             DecodeFailure::Empty => ResponseError::new(status, ResponseErrorKind::Empty, body),
             DecodeFailure::NotJson(e) => {
@@ -1109,10 +1187,11 @@ mod tests {
 
     #[test]
     fn action_names() {
-        assert!(action_header("CreateFlow").is_ok());
-        assert!(action_header("").is_err());
-        assert!(action_header("Create Flow").is_err());
-        assert!(action_header("Créer").is_err());
+        assert!(is_action_name("CreateFlow"));
+        assert!(!is_action_name(""));
+        assert!(!is_action_name("Create Flow"));
+        assert!(!is_action_name("Créer"));
+        assert_eq!(ActionHeader::<Near>::VALUE.unwrap(), "Near");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::config::Config;
 use super::error::{
     BuildError, DispatchError, ResponseError, ResponseErrorKind, TimeoutError, TimeoutPhase,
 };
+use super::Deadline;
 
 /// An answer read whole (within the size limit).
 #[derive(Debug)]
@@ -72,19 +73,25 @@ impl Transport {
         })
     }
 
-    /// Sends one request and reads its answer, all within the attempt timeout.
+    /// Sends one request and reads its answer, all within the attempt
+    /// timeout and before the operation's deadline: one timer, for
+    /// whichever comes first.
     pub(crate) async fn send(
         &self,
         url: &Url,
         headers: HeaderMap,
         body: Bytes,
+        deadline: &Deadline,
     ) -> Result<RawResponse, TransportFailure> {
-        match tokio::time::timeout(self.timeout, self.send_inner(url, headers, body)).await {
+        let attempt_ends = tokio::time::Instant::now().checked_add(self.timeout);
+        let (ends, phase, after) = match attempt_ends {
+            Some(at) if at < deadline.at => (at, TimeoutPhase::Attempt, self.timeout),
+            _ => (deadline.at, TimeoutPhase::Operation, deadline.after),
+        };
+        match tokio::time::timeout_at(ends, self.send_inner(url, headers, body)).await {
             Ok(result) => result,
             Err(_) => Err(TransportFailure::Timeout(TimeoutError::new(
-                TimeoutPhase::Attempt,
-                self.timeout,
-                None,
+                phase, after, None,
             ))),
         }
     }

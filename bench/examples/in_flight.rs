@@ -1,0 +1,100 @@
+//! One client's calls with 64 in flight against the canned server, and
+//! nothing else: the process to profile (`perf record`, `valgrind
+//! --tool=callgrind`) when asking where a call's time goes.
+//!
+//! ```sh
+//! cargo build --release -p ess-bench --bins --example in_flight
+//! target/release/ess-bench-canned &      # prints its URL
+//! ESS_BENCH_CANNED=http://127.0.0.1:PORT target/release/examples/in_flight sdk 20000
+//! ```
+//!
+//! The first argument is the client (`sdk`: `Client::send` with the
+//! default configuration; `raw`: the pre-signed POST; `bare`: the
+//! hand-written client), the second the number of calls after a warm-up
+//! of 640. Prints the rate and this thread's CPU time per call.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ess_bench::{sdk_call, sdk_client, BareClient, RawClient};
+
+const IN_FLIGHT: u32 = 64;
+
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn run<F, Fut>(calls: u32, call: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let per_task = calls.div_ceil(IN_FLIGHT);
+    let tasks: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                for _ in 0..per_task {
+                    call().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let which = args.next().unwrap_or_else(|| "sdk".to_owned());
+    let calls: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let canned = ess_bench::canned_url();
+    let rt = ess_bench::client_runtime();
+    let sdk = sdk_client(&canned);
+    let measure = |call: &dyn Fn(u32)| {
+        call(IN_FLIGHT * 10);
+        let (cpu, start) = (thread_cpu_ns(), Instant::now());
+        call(calls);
+        let wall = start.elapsed().as_secs_f64();
+        let cpu_us = (thread_cpu_ns() - cpu) as f64 / 1e3 / f64::from(calls);
+        println!(
+            "{which}: {calls} calls, {:.0} calls/s, {cpu_us:.2} µs CPU per call",
+            f64::from(calls) / wall
+        );
+    };
+    match which.as_str() {
+        "sdk" => measure(&|n| {
+            let sdk = sdk.clone();
+            rt.block_on(run(n, move || {
+                let sdk = sdk.clone();
+                async move { sdk_call(&sdk).await }
+            }))
+        }),
+        "raw" => {
+            let raw = Arc::new(rt.block_on(RawClient::new(&sdk, &canned)));
+            measure(&|n| {
+                let raw = raw.clone();
+                rt.block_on(run(n, move || {
+                    let raw = raw.clone();
+                    async move { raw.call().await }
+                }))
+            })
+        }
+        "bare" => {
+            let bare = Arc::new(BareClient::new(&canned));
+            measure(&|n| {
+                let bare = bare.clone();
+                rt.block_on(run(n, move || {
+                    let bare = bare.clone();
+                    async move { bare.call().await }
+                }))
+            })
+        }
+        other => panic!("unknown client {other} (sdk, raw or bare)"),
+    }
+}
