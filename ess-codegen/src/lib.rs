@@ -67,16 +67,29 @@ pub const SHIPPED_BASE: &str =
 /// (`ess-api/src/generated`): the root `ess_generated.rs` and the parts
 /// under `ess_generated/`, sorted by path.
 pub fn shipped_files(generated: &Generated) -> Vec<(String, String)> {
-    let (root, parts) = generated.to_files(SHIPPED_BASE);
-    let mut files: Vec<(String, String)> = std::iter::once(("ess_generated.rs".to_owned(), root))
+    let mut files = file_tree(generated, "ess_generated.rs", "ess_generated", SHIPPED_BASE);
+    files.sort();
+    files
+}
+
+/// The root file `root_name` and its parts under `folder`, as paths
+/// relative to the directory they are written to; `base` is the
+/// expression of `folder` as the including crate spells it (see
+/// [`Generated::to_files`]).
+fn file_tree(
+    generated: &Generated,
+    root_name: &str,
+    folder: &str,
+    base: &str,
+) -> Vec<(String, String)> {
+    let (root, parts) = generated.to_files(base);
+    std::iter::once((root_name.to_owned(), root))
         .chain(
             parts
                 .into_iter()
-                .map(|(rel, text)| (format!("ess_generated/{rel}"), text)),
+                .map(|(rel, text)| (format!("{folder}/{rel}"), text)),
         )
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 /// Writes the shipped copy of the code `spec_dir` generates into `out_dir`
@@ -88,8 +101,7 @@ pub fn ship(spec_dir: &Path, out_dir: &Path) -> Result<usize, ShipError> {
     let mut changed = 0;
     for (rel, text) in &files {
         let path = out_dir.join(rel);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            write_if_changed(&path, text).map_err(|e| ShipError::Io(path.clone(), e))?;
+        if write_if_changed(&path, text).map_err(|e| ShipError::Io(path.clone(), e))? {
             changed += 1;
         }
     }
@@ -150,13 +162,8 @@ pub fn build_script(spec_dir: &Path, file_name: &str) {
                 .and_then(|s| s.to_str())
                 .unwrap_or("generated");
             let base = format!("concat!(env!(\"OUT_DIR\"), \"/{folder}\")");
-            let (root, parts) = generated.to_files(&base);
-            let files = std::iter::once((out_dir.join(file_name), root)).chain(
-                parts
-                    .into_iter()
-                    .map(|(rel, text)| (out_dir.join(folder).join(rel), text)),
-            );
-            for (path, text) in files {
+            for (rel, text) in file_tree(&generated, file_name, folder, &base) {
+                let path = out_dir.join(rel);
                 if let Err(e) = write_if_changed(&path, &text) {
                     eprintln!("error: cannot write {}: {e}", path.display());
                     std::process::exit(1);
@@ -170,12 +177,13 @@ pub fn build_script(spec_dir: &Path, file_name: &str) {
     }
 }
 
-fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes `text` to `path` unless it already holds it; whether it wrote.
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<bool> {
     if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
-        return Ok(());
+        return Ok(false);
     }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(path, text)
+    std::fs::write(path, text).map(|()| true)
 }
