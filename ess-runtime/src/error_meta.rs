@@ -46,6 +46,7 @@ impl ErrorMeta {
     }
 
     /// Builds from decoded parts (the client's decoder).
+    #[cfg(feature = "client")]
     pub(crate) fn from_parts(code: String, message: String, request_id: Option<String>) -> Self {
         Self {
             code,

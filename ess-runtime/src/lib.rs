@@ -5,9 +5,9 @@
 //!   violations they report;
 //! - [`error_meta`]: a service error's code, message and request id, and
 //!   the [`ServiceError`] trait typed error enums implement;
-//! - [`client`]: the asynchronous client that validates, signs
-//!   (TC3-HMAC-SHA256, from the `ess-sign` crate), sends, retries and
-//!   decodes any [`Action`];
+//! - `client` (feature `client`, on by default): the asynchronous client
+//!   that validates, signs (TC3-HMAC-SHA256, from the `ess-sign` crate),
+//!   sends, retries and decodes any [`Action`];
 //! - the derives [`EssModel`] and [`EssError`], which generated code (or a
 //!   hand-written model) uses.
 //!
@@ -19,6 +19,7 @@
 extern crate self as ess_runtime;
 
 pub mod action;
+#[cfg(feature = "client")]
 pub mod client;
 #[doc(hidden)]
 pub mod de;
@@ -42,7 +43,11 @@ pub mod sealed {
 /// Items used by code that the derives and the generator emit. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::client::{__decode_response as decode_response, ServiceInfo};
+    #[cfg(feature = "client")]
+    pub use crate::client::{
+        __decode_response as decode_response,
+        __decode_response_untraced as decode_response_untraced, ServiceInfo,
+    };
     pub use crate::de;
     pub use crate::error_meta::{fallback_retry_class, ErrorMeta, RetryClass, ServiceError};
     pub use crate::sealed::Sealed;

@@ -2,7 +2,7 @@
 //! that decodes with `ess_api::callback::CallbackDecoder` (body, headers and
 //! query string), as an application would, in both signature forms.
 
-mod support;
+use crate::support;
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read};

@@ -2,7 +2,7 @@
 //! lengths, too many connections, huge lists, unbounded state or clock
 //! moves.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The wire protocol: authentication, headers and the generic request
 //! checks, over real HTTP on 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use ess_api::client::RetryConfig;
 use ess_api::operation::create_multi_flow_sign_qr_code::CreateMultiFlowSignQrCodeError as E;

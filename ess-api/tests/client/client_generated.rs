@@ -1,7 +1,7 @@
 //! The generated fluent API end to end: a call reaches a local server that
 //! checks its signature, and every kind of answer comes back typed.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The `ess-emulator` command.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,6 @@
 //! Retries, re-signing and timeouts, counted on the server's side.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;

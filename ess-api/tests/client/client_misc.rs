@@ -1,6 +1,6 @@
 //! The rate limiter, and what the client lets out in formatting and tracing.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! `UploadFiles` through the real client: files decoded and kept, their
 //! types and sizes checked, the caller checked, the store bounded.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

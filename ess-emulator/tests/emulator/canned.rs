@@ -2,7 +2,7 @@
 //! re-encoded through the generated output type, unless the emulator is
 //! strict.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 

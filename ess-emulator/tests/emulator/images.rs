@@ -1,7 +1,7 @@
 //! The QR code image: a real PNG, served by the emulator, that decodes to
 //! the code's sign link.
 
-mod support;
+use crate::support;
 
 use ess_emulator::defaults;
 use support::*;

@@ -2,7 +2,7 @@
 //! real client: template rules, request rules mapped to the service's
 //! codes, answers, cancellation.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Starting, inspecting and stopping the emulator.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

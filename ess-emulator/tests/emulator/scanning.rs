@@ -1,7 +1,7 @@
 //! Simulated scans and signatures: the rules a code sets for the contracts
 //! it starts, through the Rust API and the emulator's own endpoints.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

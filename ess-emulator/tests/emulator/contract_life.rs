@@ -4,7 +4,7 @@
 //! DescribeFileUrls gives, and the callbacks as a receiver on 127.0.0.1
 //! decodes them, in order.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

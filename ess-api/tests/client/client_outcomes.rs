@@ -1,6 +1,6 @@
 //! What a call returns for each kind of answer, against a local server.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

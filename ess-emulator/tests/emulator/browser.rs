@@ -10,7 +10,7 @@
 //! (default `chromium` on the `PATH`; give a path for chromedriver to use
 //! another). Only loopback traffic.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};

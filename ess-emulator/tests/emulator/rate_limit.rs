@@ -1,7 +1,7 @@
 //! Each action's documented rate limit (300 requests per second for
 //! `CreateMultiFlowSignQRCode`), enforced per action.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! sign and refuse, answered with a redirect back to the page. Everything
 //! shown is escaped. (`tests/browser.rs` drives it from a real browser.)
 
-mod support;
+use crate::support;
 
 use ess_api::types::ApproverRestriction;
 use ess_emulator::{defaults, FlowStatus};

@@ -1,6 +1,6 @@
 //! Fault injection, each kind observed on the wire by a raw client.
 
-mod support;
+use crate::support;
 
 use std::io::ErrorKind;
 use std::time::Duration;
