@@ -152,10 +152,13 @@ fn prepare(c: &mut Criterion) {
 
 fn decode(c: &mut Criterion) {
     use ess_api::__private::decode_response as decode;
+    use ess_api::__private::decode_response_untraced as untraced;
     type Input = CreateMultiFlowSignQrCodeInput;
 
     let (out, _) = decode::<Input>(200, Bytes::from_static(SUCCESS)).unwrap();
     assert_eq!(out.qr_code.qr_code_id, "yDwJNUUckpkoj9mdUIJN2kC7XWFFaSuR");
+    let (plain, _) = untraced::<Input>(200, Bytes::from_static(SUCCESS)).unwrap();
+    assert_eq!(plain, out);
     match decode::<Input>(200, Bytes::from_static(ERROR)) {
         Err(SdkError::Service(
             CreateMultiFlowSignQrCodeError::FailedOperationQrCodeTemplateId(_),
@@ -164,7 +167,12 @@ fn decode(c: &mut Criterion) {
     }
 
     let mut g = c.benchmark_group("decode");
+    // As a call decodes when no tracing subscriber records the request id
+    // (the default); `success/sdk (id read)` is the same with the id.
     g.bench_function("success/sdk", |b| {
+        b.iter(|| untraced::<Input>(200, Bytes::from_static(black_box(SUCCESS))).unwrap())
+    });
+    g.bench_function("success/sdk (id read)", |b| {
         b.iter(|| decode::<Input>(200, Bytes::from_static(black_box(SUCCESS))).unwrap())
     });
     g.bench_function("success/floor", |b| {

@@ -45,12 +45,22 @@ pub(crate) enum DecodeFailure {
     },
 }
 
-/// Decodes a success body (HTTP 2xx) into `T` or a service error.
+/// Decodes a success body (HTTP 2xx) into `T` or a service error. The
+/// request id of a success is read only when `want_id`.
 pub(crate) fn decode<'a, T: de::Deserialize<'a>>(
     body: &'a [u8],
+    want_id: bool,
 ) -> Result<Decoded<'a, T>, DecodeFailure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeFailure::Empty);
+    }
+    if !want_id {
+        if let Some(value) = direct::<T>(body) {
+            return Ok(Decoded::Output {
+                value,
+                request_id: None,
+            });
+        }
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let fast = EnvelopeSeed::<T>(PhantomData)
@@ -79,6 +89,51 @@ pub(crate) fn decode<'a, T: de::Deserialize<'a>>(
             }),
             Err(e) => Err(classify(e)),
         },
+    }
+}
+
+/// The plain pass for the common case, a success: `T` straight from the
+/// `Response` object, nothing watched, and no request id (for callers that
+/// do not record it).
+///
+/// Taken only when the body cannot hold an `Error` member: the bytes
+/// `"Error"` do not occur and no string has an escape (`\u0045rror` is
+/// `Error` too). Any failure falls back to the watching pass, which tells
+/// a service error, a mismatch and a malformed body apart; so the answer is
+/// the same either way, only cheaper when all is well.
+fn direct<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
+    if memchr::memchr(b'\\', body).is_some() || memchr::memmem::find(body, b"\"Error\"").is_some() {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = de.deserialize_map(DirectEnvelope::<T>(PhantomData)).ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
+/// `{"Response": T, ...}` with exactly one `Response`, other members skipped.
+struct DirectEnvelope<T>(PhantomData<T>);
+
+impl<'de, T: de::Deserialize<'de>> Visitor<'de> for DirectEnvelope<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with a Response member")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if key == "Response" {
+                if found.is_some() {
+                    return Err(de::Error::duplicate_field("Response"));
+                }
+                found = Some(map.next_value::<T>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        found.ok_or_else(|| de::Error::missing_field("Response"))
     }
 }
 
@@ -501,14 +556,14 @@ mod tests {
     }
 
     fn ok<T: de::DeserializeOwned + fmt::Debug>(body: &str) -> (T, Option<String>) {
-        match decode::<T>(body.as_bytes()) {
+        match decode::<T>(body.as_bytes(), true) {
             Ok(Decoded::Output { value, request_id }) => (value, request_id.map(Cow::into_owned)),
             other => panic!("expected output, got {other:?}"),
         }
     }
 
     fn service<T: de::DeserializeOwned + fmt::Debug>(body: &str) -> ErrorMeta {
-        match decode::<T>(body.as_bytes()) {
+        match decode::<T>(body.as_bytes(), true) {
             Ok(Decoded::Service(meta)) => meta,
             other => panic!("expected service error, got {other:?}"),
         }
@@ -569,34 +624,40 @@ mod tests {
 
     #[test]
     fn failures() {
-        assert!(matches!(decode::<Out>(b""), Err(DecodeFailure::Empty)));
-        assert!(matches!(decode::<Out>(b" \n"), Err(DecodeFailure::Empty)));
         assert!(matches!(
-            decode::<Out>(b"<html>bad gateway</html>"),
+            decode::<Out>(b"", true),
+            Err(DecodeFailure::Empty)
+        ));
+        assert!(matches!(
+            decode::<Out>(b" \n", true),
+            Err(DecodeFailure::Empty)
+        ));
+        assert!(matches!(
+            decode::<Out>(b"<html>bad gateway</html>", true),
             Err(DecodeFailure::NotJson(_))
         ));
         assert!(matches!(
-            decode::<Out>(br#"{"Response": {"FlowId": "f1", "Req"#),
+            decode::<Out>(br#"{"Response": {"FlowId": "f1", "Req"#, true),
             Err(DecodeFailure::Truncated(_))
         ));
         assert!(matches!(
-            decode::<Out>(br#"{"Response": {"FlowId": "f1"}} trailing"#),
+            decode::<Out>(br#"{"Response": {"FlowId": "f1"}} trailing"#, true),
             Err(DecodeFailure::NotJson(_))
         ));
         assert!(matches!(
-            decode::<Out>(br#"{"NotResponse": {}}"#),
+            decode::<Out>(br#"{"NotResponse": {}}"#, true),
             Err(DecodeFailure::Unexpected { error: None, .. })
         ));
         assert!(matches!(
-            decode::<Out>(br#"{"Response": null}"#),
+            decode::<Out>(br#"{"Response": null}"#, true),
             Err(DecodeFailure::Unexpected { .. })
         ));
         assert!(matches!(
-            decode::<Out>(b"[1, 2]"),
+            decode::<Out>(b"[1, 2]", true),
             Err(DecodeFailure::Unexpected { .. })
         ));
         // Missing required field: the object is read whole, no error member.
-        match decode::<Out>(br#"{"Response": {"RequestId": "r-5"}}"#) {
+        match decode::<Out>(br#"{"Response": {"RequestId": "r-5"}}"#, true) {
             Err(DecodeFailure::Unexpected {
                 request_id,
                 error: Some(e),
@@ -607,7 +668,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Wrong type mid-object: the fast pass stops, the probe finds the id.
-        match decode::<Out>(br#"{"Response": {"FlowId": 5, "RequestId": "r-6"}}"#) {
+        match decode::<Out>(br#"{"Response": {"FlowId": 5, "RequestId": "r-6"}}"#, true) {
             Err(DecodeFailure::Unexpected { request_id, .. }) => {
                 assert_eq!(request_id.as_deref(), Some("r-6"))
             }
@@ -629,7 +690,7 @@ mod tests {
         );
         assert_eq!(meta.code(), "X");
         // A malformed error member is not a service error.
-        assert!(decode::<Loose>(br#"{"Response": {"Error": "oops"}}"#).is_err());
+        assert!(decode::<Loose>(br#"{"Response": {"Error": "oops"}}"#, true).is_err());
     }
 
     #[test]
@@ -639,5 +700,71 @@ mod tests {
         assert_eq!(p.request_id.as_deref(), Some("r"));
         assert!(probe(b"{}").unwrap().error.is_none());
         assert!(probe(b"{").is_err());
+    }
+
+    /// What a decoding came to, without the request id: the plain pass
+    /// leaves the id out, and must agree on everything else.
+    fn outcome<T: de::DeserializeOwned + fmt::Debug>(body: &[u8], want_id: bool) -> String {
+        match decode::<T>(body, want_id) {
+            Ok(Decoded::Output { value, .. }) => format!("output {value:?}"),
+            Ok(Decoded::Service(meta)) => format!("service {} {}", meta.code(), meta.message()),
+            Err(DecodeFailure::Empty) => "empty".into(),
+            Err(DecodeFailure::NotJson(_)) => "not json".into(),
+            Err(DecodeFailure::Truncated(_)) => "truncated".into(),
+            Err(DecodeFailure::Unexpected { error, .. }) => {
+                format!("unexpected {}", error.is_some())
+            }
+        }
+    }
+
+    #[test]
+    fn the_plain_pass_agrees_with_the_watching_one() {
+        let bodies: &[&[u8]] = &[
+            br#"{"Response": {"FlowId": "f1", "Count": 3, "RequestId": "r-1"}}"#,
+            br#"{"Other": 1, "Response": {"FlowId": "f1", "Count": 3, "RequestId": "r-1"}}"#,
+            br#"{"Response": {"FlowId": "f1", "Count": 3, "RequestId": 17}}"#,
+            br#"{"Response": {"FlowId": "f1", "Count": 3, "RequestId": null}}"#,
+            br#"{"Response": {"FlowId": "f1", "Count": 3}}"#,
+            br#"{"Response": {"Error": {"Code": "C", "Message": "M"}, "RequestId": "r"}}"#,
+            // An escaped key that reads as `Error`.
+            br#"{"Response": {"Error": {"Code": "C", "Message": "M"}, "RequestId": "r"}}"#,
+            // `Error` only inside a value: a success.
+            br#"{"Response": {"FlowId": ""Error"", "Count": 1, "RequestId": "r"}}"#,
+            br#"{"Response": {"FlowId": "Error", "Count": 1, "RequestId": "r"}}"#,
+            br#"{"Response": {"FlowId": "a", "Count": 1}, "Response": {"FlowId": "b", "Count": 2}}"#,
+            br#"{"Response": null}"#,
+            br#"{"NotResponse": {}}"#,
+            br#"{"Response": {"FlowId": 5, "Count": 1}}"#,
+            br#"{"Response": {"FlowId": "f", "Count": 1}} trailing"#,
+            br#"{"Response": {"FlowId": "f", "Cou"#,
+            b"[1, 2]",
+            b"<html>",
+        ];
+        for body in bodies {
+            let text = String::from_utf8_lossy(body);
+            assert_eq!(
+                outcome::<Out>(body, false),
+                outcome::<Out>(body, true),
+                "{text}"
+            );
+            assert_eq!(
+                outcome::<Loose>(body, false),
+                outcome::<Loose>(body, true),
+                "{text}"
+            );
+            assert_eq!(
+                outcome::<Strict>(body, false),
+                outcome::<Strict>(body, true),
+                "{text}"
+            );
+        }
+        // The plain pass is the one taken for a clean success, and it leaves
+        // the request id out.
+        match decode::<Out>(bodies[0], false) {
+            Ok(Decoded::Output { request_id, .. }) => assert_eq!(request_id, None),
+            other => panic!("{other:?}"),
+        }
+        // An escaped `Error` key is still a service error without the id.
+        assert!(outcome::<Loose>(bodies[6], false).starts_with("service C"));
     }
 }

@@ -409,7 +409,9 @@ impl Client {
                 return Err((e, None));
             }
         };
-        match interpret::<A>(&raw) {
+        // The request id of a success is read only for whoever records it.
+        let want_id = keep_id || tracing::enabled!(tracing::Level::DEBUG);
+        match interpret::<A>(&raw, want_id) {
             Ok((output, request_id)) => {
                 tracing::debug!(
                     status = raw.status,
@@ -681,7 +683,8 @@ impl<A: Action> ActionHeader<A> {
 }
 
 /// The decoding a call applies to an answer read whole (`status`, `body`),
-/// for benchmarks and tests of the decode path. Not public API.
+/// with the request id of a success, as a call does when tracing records
+/// it; for tests of the decode path. Not public API.
 #[doc(hidden)]
 pub fn __decode_response<A: Action>(
     status: u16,
@@ -692,7 +695,23 @@ pub fn __decode_response<A: Action>(
         server_time: None,
         body,
     };
-    interpret::<A>(&raw).map(|(output, id)| (output, id.map(Cow::into_owned)))
+    interpret::<A>(&raw, true).map(|(output, id)| (output, id.map(Cow::into_owned)))
+}
+
+/// [`__decode_response`] as a call without a tracing subscriber does it:
+/// the request id of a success is not read (it is `None`). For benchmarks.
+/// Not public API.
+#[doc(hidden)]
+pub fn __decode_response_untraced<A: Action>(
+    status: u16,
+    body: Bytes,
+) -> Result<Success<A>, SdkError<A::Error>> {
+    let raw = RawResponse {
+        status,
+        server_time: None,
+        body,
+    };
+    interpret::<A>(&raw, false).map(|(output, id)| (output, id.map(Cow::into_owned)))
 }
 
 /// The member named by a decoding error that says a member the service
@@ -704,8 +723,12 @@ fn missing_member(e: &serde_json::Error) -> Option<String> {
 }
 
 /// Turns a response read whole into the output, a service error or a
-/// response error.
-fn interpret<A: Action>(raw: &RawResponse) -> Result<Decoded<'_, A>, SdkError<A::Error>> {
+/// response error. The request id of a success is read when `want_id`
+/// (otherwise it may be `None` though the body has one).
+fn interpret<A: Action>(
+    raw: &RawResponse,
+    want_id: bool,
+) -> Result<Decoded<'_, A>, SdkError<A::Error>> {
     let status = raw.status;
     let body = &raw.body[..];
     if !(200..300).contains(&status) {
@@ -720,7 +743,7 @@ fn interpret<A: Action>(raw: &RawResponse) -> Result<Decoded<'_, A>, SdkError<A:
             ResponseError::new(status, ResponseErrorKind::Status, body).with_request_id(request_id),
         ));
     }
-    match decode::decode::<A::Output>(body) {
+    match decode::decode::<A::Output>(body, want_id) {
         Ok(decode::Decoded::Output { value, request_id }) => Ok((value, request_id)),
         Ok(decode::Decoded::Service(meta)) => Err(SdkError::Service(A::Error::from_meta(meta))),
         Err(failure) => Err(SdkError::Response(match failure {
