@@ -4,6 +4,7 @@
 //! only sound while no other thread reads them, so the variables are set
 //! before any runtime starts and nothing else runs in this process.
 
+#[path = "client/support.rs"]
 mod support;
 
 use std::time::Duration;

@@ -15,7 +15,13 @@
 //! `cargo test --workspace` or `cargo build -p ess-emulator`), or at
 //! `ESS_EMULATOR_BIN`. Without either, the tests fail and say so.
 //!
-//! `limiter_cost` (ignored; run it with `--ignored --nocapture`, ideally
+//! Because of that outside need, every test here is ignored by a plain
+//! `cargo test`; run them with
+//! `cargo test --workspace --test redis_fleet -- --ignored --skip limiter_cost`
+//! (`.ci/run` does). The workspace compiles this file with the `redis`
+//! feature on, so that command rebuilds nothing after `cargo test --workspace`.
+//!
+//! `limiter_cost` (run it with `--ignored --nocapture limiter_cost`, ideally
 //! with `--release`) measures the latency the limiters add to a call.
 #![cfg(feature = "redis")]
 
@@ -485,6 +491,7 @@ fn per_second(reports: &[Report]) -> Vec<u64> {
 }
 
 #[test]
+#[ignore = "needs redis-server; run with --ignored (see the module docs)"]
 fn a_fleet_shares_one_limit_through_redis() {
     let _serial = serial();
     let redis = RedisServer::start();
@@ -541,6 +548,7 @@ fn a_fleet_shares_one_limit_through_redis() {
 }
 
 #[test]
+#[ignore = "needs redis-server; run with --ignored (see the module docs)"]
 fn a_fleet_keeps_going_when_redis_dies_and_shares_again_when_it_returns() {
     let _serial = serial();
     let mut redis = RedisServer::start();
@@ -615,6 +623,7 @@ fn a_fleet_keeps_going_when_redis_dies_and_shares_again_when_it_returns() {
 }
 
 #[test]
+#[ignore = "needs redis-server; run with --ignored (see the module docs)"]
 fn the_emulator_limits_the_organization_across_processes() {
     // Each child with a limiter of its own sends up to the whole limit: the
     // emulator, like the service, counts the organization's requests

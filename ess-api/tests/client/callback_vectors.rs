@@ -16,13 +16,13 @@ use serde_json::json;
 
 macro_rules! fixture {
     ($($path:tt)+) => {
-        include_bytes!(concat!("fixtures/callback/", $($path)+)).as_slice()
+        include_bytes!(concat!("../fixtures/callback/", $($path)+)).as_slice()
     };
 }
 
 macro_rules! fixture_str {
     ($($path:tt)+) => {
-        include_str!(concat!("fixtures/callback/", $($path)+))
+        include_str!(concat!("../fixtures/callback/", $($path)+))
     };
 }
 

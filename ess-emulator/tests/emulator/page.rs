@@ -1,7 +1,7 @@
 //! The page at `/_emulator/` over HTTP, as a browser would see it: the QR
 //! codes' images, the contracts, the callbacks, and the forms that scan,
 //! sign and refuse, answered with a redirect back to the page. Everything
-//! shown is escaped. (`tests/browser.rs` drives it from a real browser.)
+//! shown is escaped. (`browser.rs` drives it from a real browser.)
 
 use crate::support;
 
