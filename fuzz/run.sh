@@ -20,7 +20,9 @@
 # libFuzzer itself) and python3 (for the seeds). cargo-fuzz is installed
 # with `cargo install cargo-fuzz --locked` when missing.
 #
-# Environment: FUZZ_TARGET_DIR (build directory, default fuzz/target),
+# Environment: FUZZ_PROFILE (`release`, the default: optimized with debug
+# assertions, as cargo-fuzz builds; `dev`: unoptimized, built in about half
+# the time, for short runs such as CI's), FUZZ_TARGET_DIR (build directory, default fuzz/target),
 # FUZZ_MAX_LEN (largest input, default 16384), FUZZ_RSS_LIMIT_MB (default
 # 2048), FUZZ_MALLOC_LIMIT_MB (largest single allocation, default 256).
 # One fuzzing process at a time, one job each.
@@ -30,6 +32,11 @@ cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TERM_COLOR=never
 TARGET_DIR=${FUZZ_TARGET_DIR:-target}
+case ${FUZZ_PROFILE:-release} in
+    release) BUILD_ARGS=(--target-dir "$TARGET_DIR" --codegen-units 16) ;;
+    dev) BUILD_ARGS=(--target-dir "$TARGET_DIR" --dev) ;;
+    *) echo "FUZZ_PROFILE must be release or dev" >&2; exit 2 ;;
+esac
 MAX_LEN=${FUZZ_MAX_LEN:-16384}
 RSS_LIMIT_MB=${FUZZ_RSS_LIMIT_MB:-2048}
 MALLOC_LIMIT_MB=${FUZZ_MALLOC_LIMIT_MB:-256}
@@ -50,7 +57,7 @@ ensure_cargo_fuzz() {
 build() {
     ensure_cargo_fuzz
     echo "== building the fuzz targets"
-    cargo fuzz build --target-dir "$TARGET_DIR" --codegen-units 16 "$@"
+    cargo fuzz build "${BUILD_ARGS[@]}" "$@"
 }
 
 seeds() {
@@ -70,7 +77,7 @@ run_target() {
     if [ -n "$(ls -A "regressions/$target")" ]; then
         echo "== $target: replaying regressions/$target"
         # shellcheck disable=SC2046
-        cargo fuzz run --target-dir "$TARGET_DIR" --codegen-units 16 "$target" \
+        cargo fuzz run "${BUILD_ARGS[@]}" "$target" \
             $(ls -d "regressions/$target"/*) -- $(options) -runs=1 >"logs/$target.replay.log" 2>&1 || {
             tail -n 40 "logs/$target.replay.log"
             return 1
@@ -79,7 +86,7 @@ run_target() {
     echo "== $target: fuzzing for ${seconds}s"
     local started=$SECONDS status=0
     # shellcheck disable=SC2046
-    cargo fuzz run --target-dir "$TARGET_DIR" --codegen-units 16 "$target" \
+    cargo fuzz run "${BUILD_ARGS[@]}" "$target" \
         "corpus/$target" "seeds/$target" -- $(options) -max_total_time="$seconds" >"$log" 2>&1 || status=$?
     local took=$((SECONDS - started))
     local runs corpus crashes
@@ -121,7 +128,7 @@ replay() {
         mkdir -p "corpus/$t" "regressions/$t" logs
         echo "== $t: replaying the corpus, the seeds and the regressions"
         # shellcheck disable=SC2046
-        cargo fuzz run --target-dir "$TARGET_DIR" --codegen-units 16 "$t" \
+        cargo fuzz run "${BUILD_ARGS[@]}" "$t" \
             "corpus/$t" "seeds/$t" "regressions/$t" -- $(options) -runs=0 >"logs/$t.replay.log" 2>&1 || {
             failed=1
             tail -n 30 "logs/$t.replay.log"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The emulator's page in a real browser: headless Chromium (Debian's
 # chromium and chromium-driver, installed when missing) against the
-# emulator binary on a free loopback port. The test (tests/browser.rs)
+# emulator binary on a free loopback port. The test (tests/emulator/browser.rs)
 # creates a QR code through the API, checks with `chromium --dump-dom`
 # that /_emulator/ shows its image, then drives the page through
 # chromedriver: the image loads, the scan button starts a contract, the
-# sign button signs it.
+# sign button signs it. The test is built with the workspace's features
+# (`--workspace`), so after `cargo test --workspace` nothing is rebuilt.
 #
 #   bash ess-emulator/browser/run.sh
 set -euo pipefail
@@ -19,8 +20,13 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-cargo build -q -p ess-emulator --bin ess-emulator
-BIN=target/debug/ess-emulator
+# ESS_EMULATOR_BIN: an emulator binary built already (.ci/run passes the
+# one its test build made); otherwise the script builds one.
+BIN=${ESS_EMULATOR_BIN:-}
+if [ -z "$BIN" ]; then
+    cargo build -q -p ess-emulator --bin ess-emulator
+    BIN=target/debug/ess-emulator
+fi
 LOG=$(mktemp -d)
 PID=
 cleanup() {
@@ -52,4 +58,4 @@ fi
 ESS_EMULATOR_URL=$ENDPOINT \
 ESS_EMULATOR_CHROMEDRIVER=$(command -v chromedriver) \
 ESS_EMULATOR_CHROMIUM=$(command -v chromium) \
-    cargo test -q -p ess-emulator --test browser
+    cargo test -q --workspace --test emulator -- browser::
