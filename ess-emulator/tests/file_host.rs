@@ -13,9 +13,14 @@ use ess_api::operation::upload_files::UploadFilesFluentBuilder;
 use ess_api::types::{ApproverInfo, Caller, UploadFile, UserInfo};
 use ess_api::{Client, Config, SdkError, ServiceError};
 use ess_emulator::{defaults, Emulator, TLS_NAMES};
-use support::bounded;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use serde_json::Value;
+use support::{bounded, send_raw, RequestSpec};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
 
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
@@ -360,5 +365,110 @@ async fn a_stalled_handshake_is_closed_and_the_connection_cap_holds() {
     bounded(upload(&client).send())
         .await
         .expect("upload after the refusals");
+    emu.shutdown().await;
+}
+
+/// The `Response.Error.Code` of a raw answer.
+fn raw_code(body: &[u8]) -> String {
+    let v: Value = serde_json::from_slice(body).expect("a JSON answer");
+    v["Response"]["Error"]["Code"]
+        .as_str()
+        .unwrap_or("none")
+        .to_owned()
+}
+
+const DESCRIBE_BODY: &str = r#"{"Operator": {"UserId": "yDwFmUUckpst3ab8UuNHMHzsXkrDAQ1B"}, "FlowIds": ["yDwFmUUckpst3ab8UuNHMHzsXkrDAQ1B"]}"#;
+
+#[tokio::test]
+async fn the_host_is_read_from_the_signed_host_header() {
+    // Plain HTTP: the host decides what is served, whatever the transport.
+    let emu = Emulator::builder().start().await.unwrap();
+
+    // Any case, a port and a trailing dot name the same file host.
+    for host in [
+        "file.test.ess.tencent.cn",
+        "FILE.Test.ESS.tencent.cn:443",
+        "file.ess.tencent.cn.",
+    ] {
+        let mut spec = RequestSpec::new(&emu, "DescribeFlowInfo", DESCRIBE_BODY);
+        spec.host = host.to_owned();
+        let r = send_raw(&emu, &spec).await;
+        assert_eq!(raw_code(&r.body), "InvalidAction", "at {host}");
+    }
+
+    // The emulator's own address serves it (the contract does not exist).
+    let spec = RequestSpec::new(&emu, "DescribeFlowInfo", DESCRIBE_BODY);
+    let r = send_raw(&emu, &spec).await;
+    assert_ne!(raw_code(&r.body), "InvalidAction");
+
+    // Signed for the API host but sent with the file host: the signature
+    // covers the Host, so it fails before the host is looked at.
+    let mut spec = RequestSpec::new(&emu, "DescribeFlowInfo", DESCRIBE_BODY);
+    spec.host = TEST_API_HOST.to_owned();
+    let signed_for_api = spec.authorization_value();
+    spec.host = TEST_FILE_HOST.to_owned();
+    spec.authorization = Some(signed_for_api);
+    let r = send_raw(&emu, &spec).await;
+    assert_eq!(raw_code(&r.body), "AuthFailure.SignatureFailure");
+    emu.shutdown().await;
+}
+
+/// A TLS connection to `emu` for `name`, trusting its certificate.
+async fn tls_connect(emu: &Emulator, name: &'static str) -> impl AsyncRead + AsyncWrite + Unpin {
+    let pem = emu.tls_certificate_pem().unwrap();
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config =
+        ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let tcp = TcpStream::connect(emu.addr()).await.unwrap();
+    let name = ServerName::try_from(name).unwrap();
+    bounded(TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp))
+        .await
+        .expect("handshake")
+}
+
+/// Everything the server sends until it closes the connection.
+async fn read_all(stream: &mut (impl AsyncRead + Unpin)) -> String {
+    let mut got = Vec::new();
+    let _ = bounded(stream.read_to_end(&mut got)).await;
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test]
+async fn tls_connections_keep_the_head_timeout_and_the_body_limit() {
+    let emu = Emulator::builder()
+        .tls(true)
+        .head_timeout(Duration::from_millis(500))
+        .start()
+        .await
+        .unwrap();
+
+    // A head that never ends: 408, then the connection is closed.
+    let mut tls = tls_connect(&emu, TEST_API_HOST).await;
+    tls.write_all(b"POST / HTTP/1.1\r\nHost: ess.test.ess.tencent.cn\r\n")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    let answer = read_all(&mut tls).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // A body over the limit is refused from its declared length.
+    let mut tls = tls_connect(&emu, TEST_FILE_HOST).await;
+    tls.write_all(
+        b"POST / HTTP/1.1\r\nHost: file.test.ess.tencent.cn\r\nContent-Type: application/json\r\n\
+          X-TC-Action: UploadFiles\r\nContent-Length: 10485761\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    tls.flush().await.unwrap();
+    let answer = read_all(&mut tls).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("RequestSizeLimitExceeded"), "{answer}");
     emu.shutdown().await;
 }
