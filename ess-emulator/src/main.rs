@@ -245,12 +245,10 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
             "--tls-cert-out" => args.tls_cert_out = Some(value("a file")?),
             "--tls-handshake-timeout" => {
                 let v = value("a number of seconds")?;
-                args.tls_handshake_timeout = Some(match v.parse::<u64>() {
-                    Ok(secs) if (1..=3600).contains(&secs) => secs,
-                    _ => return Err(format!(
-                        "--tls-handshake-timeout: {v:?} is not a number of seconds from 1 to 3600"
-                    )),
-                });
+                let secs = v.parse::<u64>().ok().filter(|s| (1..=3600).contains(s));
+                args.tls_handshake_timeout = Some(secs.ok_or_else(|| {
+                    format!("--tls-handshake-timeout: {v:?} is not 1 to 3600 seconds")
+                })?);
             }
             "--callback-url" => args.callback.url = Some(value("a URL")?),
             "--callback-key" => args.callback.key = Some(value("a key")?),
