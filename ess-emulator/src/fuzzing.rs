@@ -155,6 +155,7 @@ pub fn run_api(action: &str, body: Value) -> Result<Value, ApiError> {
         state: &mut state,
         now: NOW,
         base_url: BASE_URL,
+        host: None,
     };
     entry.run(&mut ctx, body)
 }

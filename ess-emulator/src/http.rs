@@ -1,6 +1,6 @@
-//! HTTP/1.1 on a raw TCP stream: request parsing with `httparse`,
-//! keep-alive, the API pipeline and the delivery of (possibly faulty)
-//! answers.
+//! HTTP/1.1 on a byte stream (plain TCP, or TLS over TCP): request parsing
+//! with `httparse`, keep-alive, the API pipeline and the delivery of
+//! (possibly faulty) answers.
 
 use ess_api::service::codes;
 use std::borrow::Cow;
@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::api::{Ctx, Resolved};
+use crate::api::{Ctx, Entry, Resolved};
 use crate::auth::authenticate;
 use crate::control;
 use crate::error::ApiError;
@@ -131,8 +131,29 @@ pub(crate) fn envelope(result: Result<Value, ApiError>, request_id: &str) -> Val
     }
 }
 
-struct Conn {
-    stream: TcpStream,
+/// A connection's byte stream: plain TCP, or TLS over TCP.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {
+    /// Closes the connection with a TCP reset.
+    fn reset(self);
+}
+
+impl Stream for TcpStream {
+    fn reset(self) {
+        let _ = self.set_zero_linger();
+        drop(self);
+    }
+}
+
+impl Stream for tokio_rustls::server::TlsStream<TcpStream> {
+    fn reset(self) {
+        // No close_notify: the peer sees the connection cut, as over TCP.
+        let (tcp, _) = self.into_inner();
+        tcp.reset();
+    }
+}
+
+struct Conn<S> {
+    stream: S,
     buf: Vec<u8>,
 }
 
@@ -144,7 +165,7 @@ enum HeadRead {
     Bad(u16, &'static str),
 }
 
-impl Conn {
+impl<S: Stream> Conn<S> {
     async fn read_head(&mut self) -> io::Result<HeadRead> {
         loop {
             if !self.buf.is_empty() {
@@ -234,8 +255,7 @@ impl Conn {
 
     /// Closes the connection with a TCP reset.
     fn reset(self) {
-        let _ = self.stream.set_zero_linger();
-        drop(self.stream);
+        self.stream.reset();
     }
 }
 
@@ -280,12 +300,11 @@ fn response_head(
 
 /// Serves one connection until the peer closes it, a fault or an error
 /// ends it, it stays idle too long, or the emulator shuts down.
-pub(crate) async fn serve_connection(
+pub(crate) async fn serve_connection<S: Stream>(
     shared: Arc<Shared>,
-    stream: TcpStream,
+    stream: S,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
     let mut conn = Conn {
         stream,
         buf: Vec::with_capacity(8 * 1024),
@@ -394,7 +413,7 @@ fn body_length(head: &Head, limit: usize) -> Result<usize, Reply> {
     Ok(len)
 }
 
-async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
+async fn serve_api<S: Stream>(shared: &Arc<Shared>, conn: &mut Conn<S>, head: Head) -> Next {
     let started = Instant::now();
     let fault = shared.faults.pick();
     let fault_name = fault.as_ref().map_or("", FaultKind::name);
@@ -506,9 +525,9 @@ async fn serve_api(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
 /// Answers an API request with a service error in the usual envelope, and
 /// logs it with the action header, when the request arrived and the fault
 /// applied.
-async fn answer_error(
+async fn answer_error<S: Stream>(
     shared: &Shared,
-    conn: &mut Conn,
+    conn: &mut Conn<S>,
     action: &str,
     started: Instant,
     fault: &str,
@@ -560,6 +579,7 @@ fn handle_api(
         }
         let now = shared.clock.now();
         authenticate(&shared.credentials, head, body, now)?;
+        let host = host_name(head);
         let action = match head.header("x-tc-action").map(str::trim) {
             None | Some("") => {
                 return Err(ApiError::new(
@@ -588,6 +608,7 @@ fn handle_api(
                 ))
             }
         };
+        check_host(host.as_deref(), entry)?;
         match head.header("x-tc-version").map(str::trim) {
             None | Some("") => {
                 return Err(ApiError::new(
@@ -633,6 +654,7 @@ fn handle_api(
                 state,
                 now,
                 base_url: &shared.base_url,
+                host: host.as_deref(),
             };
             entry.run(&mut ctx, value)
         })
@@ -644,10 +666,82 @@ fn handle_api(
     (code, result)
 }
 
+/// The request's host name: its `Host` header without the port, in lower
+/// case and without a trailing dot.
+fn host_name(head: &Head) -> Option<String> {
+    let value = head.header("host")?.trim();
+    let name = match value.strip_prefix('[') {
+        // An IPv6 address, `[::1]:8080`.
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => match value.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => value,
+        },
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Whether the action of `entry` is served at `host`, as the service's
+/// hosts divide the actions: an action host (`file.ess.tencent.cn`,
+/// `file.test.ess.tencent.cn`) serves only the actions documented for it
+/// (`UploadFiles`), and the API hosts (`ess.tencentcloudapi.com`,
+/// `ess.test.ess.tencent.cn`) serve every other action. Any other host
+/// (the emulator's address, given to a client as its endpoint) serves every
+/// action.
+///
+/// A refusal is `InvalidAction` ("the action does not exist"), the common
+/// code for an action a host does not know: each host's gateway routes only
+/// the actions it serves, so to it any other action does not exist. It is
+/// not `UnsupportedOperation`, which the emulator keeps for an action that
+/// exists but is not emulated (strict mode).
+fn check_host(host: Option<&str>, entry: &Entry) -> Result<(), ApiError> {
+    use ess_api::service::{ACTION_HOSTS, ENDPOINT, TEST_ENDPOINT};
+    let Some(host) = host else {
+        return Ok(());
+    };
+    let refuse = |right: &str| {
+        Err(ApiError::new(
+            codes::INVALID_ACTION,
+            format!(
+                "the action {} is not served at {host}; send it to {right}",
+                entry.name
+            ),
+        ))
+    };
+    if host == ENDPOINT || host == TEST_ENDPOINT {
+        let own = if host == ENDPOINT {
+            entry.host
+        } else {
+            entry.test_host.or(entry.host)
+        };
+        return match own {
+            Some(right) => refuse(right),
+            None => Ok(()),
+        };
+    }
+    if let Some(&(production, _)) = ACTION_HOSTS
+        .iter()
+        .find(|(production, test)| host == *production || host == *test)
+    {
+        let (own, api) = if host == production {
+            (entry.host, ENDPOINT)
+        } else {
+            (entry.test_host.or(entry.host), TEST_ENDPOINT)
+        };
+        return match own {
+            Some(own) if own == host => Ok(()),
+            Some(right) => refuse(right),
+            None => refuse(api),
+        };
+    }
+    Ok(())
+}
+
 /// Writes an answer, bent by a fault when there is one.
-async fn deliver(
+async fn deliver<S: Stream>(
     shared: &Shared,
-    conn: &mut Conn,
+    conn: &mut Conn<S>,
     json: Vec<u8>,
     fault: Option<FaultKind>,
     keep_alive: bool,
@@ -713,7 +807,11 @@ async fn deliver(
 }
 
 /// Writes `bytes` in about twenty pieces spread over `total`.
-async fn trickle(stream: &mut TcpStream, bytes: &[u8], total: Duration) -> io::Result<()> {
+async fn trickle<W: AsyncWrite + Unpin>(
+    stream: &mut W,
+    bytes: &[u8],
+    total: Duration,
+) -> io::Result<()> {
     let pieces = bytes.len().clamp(1, 20);
     let size = bytes.len().div_ceil(pieces).max(1);
     let pause = total / pieces as u32;
@@ -729,8 +827,8 @@ async fn trickle(stream: &mut TcpStream, bytes: &[u8], total: Duration) -> io::R
 
 /// The answer with a `Padding` member that brings it to `size` bytes (or
 /// just past the answer when that is larger), streamed in chunks.
-async fn write_oversized(
-    conn: &mut Conn,
+async fn write_oversized<S: Stream>(
+    conn: &mut Conn<S>,
     json: &[u8],
     size: u64,
     now: u64,
@@ -758,7 +856,7 @@ async fn write_oversized(
     conn.stream.flush().await
 }
 
-async fn serve_other(shared: &Arc<Shared>, conn: &mut Conn, head: Head) -> Next {
+async fn serve_other<S: Stream>(shared: &Arc<Shared>, conn: &mut Conn<S>, head: Head) -> Next {
     let started = Instant::now();
     let keep_alive = head.keep_alive();
     let len = match body_length(&head, MAX_CONTROL_BODY) {

@@ -58,6 +58,20 @@
 //! response re-encoded through its output type, with a fresh `RequestId`
 //! and the header `X-Emulator-Canned: example`.
 //!
+//! # Hosts
+//!
+//! The service serves `UploadFiles` at a host of its own
+//! (`file.ess.tencent.cn`, `file.test.ess.tencent.cn` for the
+//! integration-test environment) and every other action at its API host
+//! (`ess.tencentcloudapi.com`, `ess.test.ess.tencent.cn`). The emulator
+//! reads the request's `Host` (the one the client signed) and does the
+//! same: at a file host it answers any other action `InvalidAction`, and at
+//! an API host it answers `UploadFiles` `InvalidAction`. At any other host,
+//! such as `127.0.0.1:PORT` for a client given [`Emulator::endpoint`],
+//! every action is served. Reaching the service's hosts takes HTTPS with a
+//! certificate for their names: see [`EmulatorBuilder::tls`] and
+//! [`Emulator::service_hosts_config`].
+//!
 //! # Faults
 //!
 //! [`Emulator::inject_fault`] (or `POST /_emulator/faults`) makes API
@@ -92,6 +106,7 @@ pub mod qr;
 mod rate_limit;
 mod state;
 mod time;
+mod tls;
 pub mod world;
 
 use std::fmt;
@@ -99,7 +114,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use ess_api::client::Clock;
+use ess_api::client::{Clock, Environment};
 use ess_api::{Config, Credentials};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
@@ -115,6 +130,7 @@ pub use crate::state::{
     FlowInfo, FlowStatus, QrCodeInfo, QrCodeStatus, ScanRequest, SignerInfo, SignerKind, Snapshot,
     StartedFlow, UploadedFileInfo, MAX_STORED_FILES, MAX_STORED_FILE_BYTES,
 };
+pub use crate::tls::{TlsError, TLS_NAMES};
 pub use crate::world::{
     defaults, Organization, SigningOrder, Template, TemplateKind, TemplateProblem, World,
     WorldError,
@@ -133,6 +149,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// The default time a request head may take to arrive once its first byte
 /// is there ([`EmulatorBuilder::head_timeout`]).
 pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time a TLS handshake may take once a connection is accepted
+/// ([`EmulatorBuilder::tls_handshake_timeout`]).
+pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default number of connections served at once
 /// ([`EmulatorBuilder::max_connections`]).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
@@ -152,6 +171,7 @@ pub const MAX_CLOCK_OFFSET: Duration = Duration::from_secs(100 * 366 * 86_400);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub head_timeout: Duration,
+    pub tls_handshake_timeout: Duration,
     pub max_connections: usize,
     pub max_qr_codes: usize,
     pub max_flows: usize,
@@ -162,6 +182,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             head_timeout: DEFAULT_HEAD_TIMEOUT,
+            tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_qr_codes: DEFAULT_MAX_QR_CODES,
             max_flows: DEFAULT_MAX_FLOWS,
@@ -284,6 +305,9 @@ pub enum StartError {
     /// The callback configuration is invalid.
     #[error(transparent)]
     Callbacks(#[from] CallbackConfigError),
+    /// The certificate of the HTTPS mode could not be made.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// No credentials were configured.
     #[error("the emulator needs at least one set of credentials")]
     NoCredentials,
@@ -310,6 +334,7 @@ pub struct EmulatorBuilder {
     public_url: Option<String>,
     faults: Vec<Fault>,
     callbacks: Option<CallbackConfig>,
+    tls: bool,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -322,6 +347,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("limits", &self.limits)
             .field("public_url", &self.public_url)
             .field("callbacks", &self.callbacks)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -339,6 +365,7 @@ impl Default for EmulatorBuilder {
             public_url: None,
             faults: Vec::new(),
             callbacks: None,
+            tls: false,
         }
     }
 }
@@ -440,6 +467,38 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Whether to serve HTTPS instead of plain HTTP (default: no), as the
+    /// service's hosts do.
+    ///
+    /// At start the emulator makes a certificate authority of its own and,
+    /// signed by it, a server certificate for [`TLS_NAMES`]: the API hosts
+    /// and file hosts of both environments, `localhost` and `127.0.0.1`.
+    /// A client that trusts the authority
+    /// ([`Emulator::tls_certificate_pem`], given to
+    /// `Config::with_root_certificate`) and pins those names to the
+    /// emulator's address (`Config::with_resolve`) runs offline without an
+    /// endpoint: see [`Emulator::service_hosts_config`]. Each start makes a
+    /// new authority; its key is kept only in memory.
+    ///
+    /// The emulator then answers each request as its `Host` would: see
+    /// "Hosts" in the crate documentation. The limits of plain HTTP apply
+    /// to TLS connections too, and the handshake has
+    /// [`tls_handshake_timeout`](Self::tls_handshake_timeout); a connection
+    /// over [`max_connections`](Self::max_connections) is closed without an
+    /// answer (a plain-text `503` would not be TLS).
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// How long a TLS handshake may take once a connection is accepted
+    /// (default [`DEFAULT_TLS_HANDSHAKE_TIMEOUT`]); a slower one is closed.
+    /// Only used with [`tls`](Self::tls).
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.tls_handshake_timeout = timeout;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -507,6 +566,11 @@ impl EmulatorBuilder {
         for fault in self.faults {
             faults.add(fault)?;
         }
+        let tls = if self.tls {
+            Some(tls::Tls::generate()?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(self.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -517,7 +581,7 @@ impl EmulatorBuilder {
             addr: self.addr,
             source,
         })?;
-        let endpoint = endpoint_of(addr);
+        let endpoint = endpoint_of(addr, tls.is_some());
         let shared = Arc::new(Shared {
             state: Mutex::new({
                 let mut state = State::new(&self.world);
@@ -545,12 +609,22 @@ impl EmulatorBuilder {
             shared.clone(),
             shutdown_rx.clone(),
         ));
-        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx));
-        tracing::info!(%addr, actions = ?shared.registry.names(), "ESS emulator listening");
+        let (acceptor, tls_pem) = match tls {
+            Some(tls) => (Some(tls.acceptor), Some(tls.ca_pem)),
+            None => (None, None),
+        };
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx, acceptor));
+        tracing::info!(
+            %addr,
+            tls = tls_pem.is_some(),
+            actions = ?shared.registry.names(),
+            "ESS emulator listening"
+        );
         Ok(Emulator {
             shared,
             addr,
             endpoint,
+            tls_pem,
             shutdown,
             task: Some(task),
             dispatcher: Some(dispatcher),
@@ -558,20 +632,23 @@ impl EmulatorBuilder {
     }
 }
 
-/// `http://ip:port`, with the loopback address for an unspecified one.
-fn endpoint_of(addr: SocketAddr) -> String {
+/// `http://ip:port` (`https://` with TLS), with the loopback address for an
+/// unspecified one.
+fn endpoint_of(addr: SocketAddr, tls: bool) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let mut connections = JoinSet::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(shared.limits.max_connections));
@@ -581,18 +658,49 @@ async fn accept_loop(
             _ = shutdown.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
                     let Ok(slot) = slots.clone().try_acquire_owned() else {
-                        // Never waits: what the socket takes now is all it gets.
-                        let _ = stream.try_write(http::TOO_MANY_CONNECTIONS);
+                        // Never waits: what the socket takes now is all it
+                        // gets. Over TLS the connection is just closed.
+                        if tls.is_none() {
+                            let _ = stream.try_write(http::TOO_MANY_CONNECTIONS);
+                        }
                         tracing::warn!(
                             max = shared.limits.max_connections,
                             "connection refused: too many connections"
                         );
                         continue;
                     };
-                    let serve = http::serve_connection(shared.clone(), stream, shutdown.clone());
+                    let Some(acceptor) = &tls else {
+                        let serve = http::serve_connection(shared.clone(), stream, shutdown.clone());
+                        connections.spawn(async move {
+                            serve.await;
+                            drop(slot);
+                        });
+                        continue;
+                    };
+                    let handshake = acceptor.accept(stream);
+                    let (shared, mut shutdown) = (shared.clone(), shutdown.clone());
                     connections.spawn(async move {
-                        serve.await;
+                        let limit = shared.limits.tls_handshake_timeout;
+                        let stream = tokio::select! {
+                            biased;
+                            _ = shutdown.changed() => None,
+                            done = tokio::time::timeout(limit, handshake) => match done {
+                                Ok(Ok(stream)) => Some(stream),
+                                Ok(Err(e)) => {
+                                    tracing::debug!(error = %e, "TLS handshake failed");
+                                    None
+                                }
+                                Err(_) => {
+                                    tracing::debug!(?limit, "TLS handshake timed out");
+                                    None
+                                }
+                            },
+                        };
+                        if let Some(stream) = stream {
+                            http::serve_connection(shared, stream, shutdown).await;
+                        }
                         drop(slot);
                     });
                 }
@@ -625,6 +733,8 @@ pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
     endpoint: String,
+    /// The certificate authority of the HTTPS mode, PEM.
+    tls_pem: Option<String>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     dispatcher: Option<JoinHandle<()>>,
@@ -658,9 +768,17 @@ impl Emulator {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`: the endpoint to give clients.
+    /// `http://127.0.0.1:PORT` (`https://` with [`EmulatorBuilder::tls`]):
+    /// the endpoint to give clients.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// With [`EmulatorBuilder::tls`], the certificate (PEM) of the authority
+    /// that signed the emulator's server certificate: what a client trusts
+    /// with `Config::with_root_certificate`. `None` in plain-HTTP mode.
+    pub fn tls_certificate_pem(&self) -> Option<&str> {
+        self.tls_pem.as_deref()
     }
 
     /// The base of the links in answers (the endpoint unless
@@ -679,11 +797,48 @@ impl Emulator {
     }
 
     /// A client configuration pointed at the emulator with its credentials
-    /// (`ess_api::Client::new(emulator.config())`).
+    /// (`ess_api::Client::new(emulator.config())`): every action to
+    /// [`endpoint`](Self::endpoint), trusting the emulator's certificate
+    /// in HTTPS mode.
     pub fn config(&self) -> Config {
-        Config::default()
+        let config = Config::default()
             .with_endpoint(self.endpoint.clone())
+            .with_credentials(self.credentials());
+        match &self.tls_pem {
+            Some(pem) => config.with_root_certificate(pem.as_bytes()),
+            None => config,
+        }
+    }
+
+    /// In HTTPS mode ([`EmulatorBuilder::tls`]), a client configuration
+    /// without an endpoint: the client talks to the service's own hosts of
+    /// `environment` (`UploadFiles` to the file host, every other action to
+    /// the API host), each pinned to the emulator's address with
+    /// `Config::with_resolve`, trusting the emulator's certificate, with
+    /// the emulator's credentials and without proxies from the environment
+    /// (a proxy would be asked for the real hosts). `None` in plain-HTTP
+    /// mode, where a client cannot reach the service's hosts over HTTPS.
+    pub fn service_hosts_config(&self, environment: Environment) -> Option<Config> {
+        let pem = self.tls_pem.as_ref()?;
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
+        let mut config = Config::default()
+            .with_environment(environment)
             .with_credentials(self.credentials())
+            .with_root_certificate(pem.as_bytes())
+            .with_env_proxy(false);
+        for host in TLS_NAMES
+            .iter()
+            .filter(|name| name.parse::<IpAddr>().is_err() && **name != "localhost")
+        {
+            config = config.with_resolve(*host, addr);
+        }
+        Some(config)
     }
 
     /// The declared world.

@@ -28,6 +28,16 @@ OPTIONS:
     --strict             Answer UnsupportedOperation for the actions without
                          semantics (default: their official example response)
 
+HTTPS (as the service's hosts, for clients without an endpoint override):
+    --tls                        Serve HTTPS with a certificate made at start for
+                                 ess.tencentcloudapi.com, file.ess.tencent.cn,
+                                 ess.test.ess.tencent.cn, file.test.ess.tencent.cn,
+                                 localhost and 127.0.0.1
+    --tls-cert-out <FILE>        Write the certificate clients must trust (PEM) to FILE
+                                 (without it, the certificate is printed)
+    --tls-handshake-timeout <SECS>
+                                 Close connections whose handshake takes longer [default: 10]
+
 CALLBACKS (override the world file's [callbacks] table):
     --callback-url <URL>         Post callbacks to this http:// URL on this machine
                                  (env ESS_EMULATOR_CALLBACK_URL)
@@ -59,6 +69,9 @@ struct Args {
     rate_limits: bool,
     strict: bool,
     retention: Option<u64>,
+    tls: bool,
+    tls_cert_out: Option<String>,
+    tls_handshake_timeout: Option<u64>,
     log: Level,
     print_world: bool,
     callback: CallbackArgs,
@@ -169,6 +182,9 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
         retention: env("ESS_EMULATOR_RETENTION")
             .map(|v| parse_retention("ESS_EMULATOR_RETENTION", &v))
             .transpose()?,
+        tls: false,
+        tls_cert_out: None,
+        tls_handshake_timeout: None,
         log: Level::INFO,
         print_world: false,
         callback: CallbackArgs {
@@ -225,6 +241,15 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
                 let v = value("a number of seconds")?;
                 args.retention = Some(parse_retention("--retention", &v)?);
             }
+            "--tls" => args.tls = true,
+            "--tls-cert-out" => args.tls_cert_out = Some(value("a file")?),
+            "--tls-handshake-timeout" => {
+                let v = value("a number of seconds")?;
+                let secs = v.parse::<u64>().ok().filter(|s| (1..=3600).contains(s));
+                args.tls_handshake_timeout = Some(secs.ok_or_else(|| {
+                    format!("--tls-handshake-timeout: {v:?} is not 1 to 3600 seconds")
+                })?);
+            }
             "--callback-url" => args.callback.url = Some(value("a URL")?),
             "--callback-key" => args.callback.key = Some(value("a key")?),
             "--callback-token" => args.callback.token = Some(value("a token")?),
@@ -246,6 +271,9 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
             }
             other => return Err(format!("unknown argument {other:?}; see --help")),
         }
+    }
+    if !args.tls && (args.tls_cert_out.is_some() || args.tls_handshake_timeout.is_some()) {
+        return Err("--tls-cert-out and --tls-handshake-timeout need --tls".to_owned());
     }
     Ok(Parsed::Run(Box::new(args)))
 }
@@ -321,7 +349,15 @@ async fn run(args: Args) -> Result<(), String> {
     if let Some(secs) = args.retention {
         builder = builder.retention(std::time::Duration::from_secs(secs));
     }
+    builder = builder.tls(args.tls);
+    if let Some(secs) = args.tls_handshake_timeout {
+        builder = builder.tls_handshake_timeout(std::time::Duration::from_secs(secs));
+    }
     let emulator = builder.start().await.map_err(|e| e.to_string())?;
+    if let (Some(pem), Some(path)) = (emulator.tls_certificate_pem(), &args.tls_cert_out) {
+        std::fs::write(path, pem)
+            .map_err(|e| format!("cannot write the TLS certificate to {path}: {e}"))?;
+    }
 
     let world = emulator.world();
     println!("ESS emulator listening on {}", emulator.endpoint());
@@ -365,6 +401,16 @@ async fn run(args: Args) -> Result<(), String> {
         "  point a client at it: TENCENTCLOUD_ESS_ENDPOINT={}",
         emulator.endpoint()
     );
+    if let Some(pem) = emulator.tls_certificate_pem() {
+        match &args.tls_cert_out {
+            Some(path) => println!("  TLS certificate to trust (PEM) written to {path}"),
+            None => print!("  TLS certificate to trust (PEM):\n{pem}"),
+        }
+        println!(
+            "  or, without an endpoint, pin the service's host names to {} and trust it",
+            emulator.addr()
+        );
+    }
     println!("  state is in memory only; press Ctrl-C to stop");
 
     wait_for_signal().await;
@@ -422,6 +468,35 @@ mod tests {
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--log", "loud"]).is_err());
+    }
+
+    #[test]
+    fn tls_arguments() {
+        let Ok(Parsed::Run(a)) = parse(&[]) else {
+            panic!("expected a run");
+        };
+        assert!(!a.tls, "plain HTTP is the default");
+        let Ok(Parsed::Run(a)) = parse(&[
+            "--tls",
+            "--tls-cert-out",
+            "ca.pem",
+            "--tls-handshake-timeout=3",
+        ]) else {
+            panic!("expected a run");
+        };
+        assert!(a.tls);
+        assert_eq!(a.tls_cert_out.as_deref(), Some("ca.pem"));
+        assert_eq!(a.tls_handshake_timeout, Some(3));
+        assert!(parse(&["--tls-cert-out", "ca.pem"])
+            .err()
+            .is_some_and(|e| e.contains("need --tls")));
+        for bad in ["0", "x", "-1", "3601"] {
+            assert!(
+                parse(&["--tls", "--tls-handshake-timeout", bad]).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(parse(&["--tls", "--tls-cert-out"]).is_err());
     }
 
     #[test]

@@ -1287,6 +1287,8 @@ pub(crate) struct StoredFile {
     pub uploaded_at: u64,
     /// When the file id stops working, in Unix seconds.
     pub deadline: u64,
+    /// The `Host` it was uploaded to (without port, lower case).
+    pub host: Option<String>,
     pub content: Vec<u8>,
 }
 
@@ -1313,6 +1315,11 @@ pub struct UploadedFileInfo {
     pub uploaded_at: u64,
     /// When its id stops working, in Unix seconds.
     pub deadline: u64,
+    /// The host name the upload was sent to (its `Host` header, without
+    /// the port, in lower case): `file.ess.tencent.cn` or
+    /// `file.test.ess.tencent.cn` for a client that uses the service's
+    /// hosts, the emulator's address for one given an endpoint.
+    pub host: Option<String>,
 }
 
 /// The uploaded files, bounded by [`MAX_STORED_FILES`] and
@@ -1384,6 +1391,7 @@ impl FileStore {
             size: file.content.len() as u64,
             uploaded_at: file.uploaded_at,
             deadline: file.deadline,
+            host: file.host.clone(),
         }
     }
 
@@ -1659,6 +1667,7 @@ mod tests {
             operator_id: crate::world::defaults::OPERATOR_ID.to_owned(),
             uploaded_at: 0,
             deadline,
+            host: None,
             content: vec![b'%'; size],
         }
     }

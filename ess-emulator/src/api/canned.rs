@@ -46,6 +46,8 @@ pub(crate) fn entry(name: &str) -> Option<Entry> {
                 run: run_canned::<A>,
                 check_list_sizes: super::check_list_sizes::<A>,
                 canned: true,
+                host: A::HOST,
+                test_host: A::TEST_HOST,
             }
         }
     }

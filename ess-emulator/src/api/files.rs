@@ -147,6 +147,7 @@ impl Emulated for UploadFilesInput {
                 operator_id: operator.clone(),
                 uploaded_at: now,
                 deadline,
+                host: ctx.host.map(str::to_owned),
                 content,
             });
             file_ids.push(id);
@@ -719,6 +720,7 @@ mod tests {
                 state: &mut state,
                 now: 1_717_200_000,
                 base_url: "http://127.0.0.1:1",
+                host: None,
             };
             match entry.run(&mut ctx, body.clone()) {
                 Ok(answer) => {

@@ -40,6 +40,8 @@ pub(crate) struct Ctx<'a> {
     pub now: u64,
     /// `http://host:port` of the emulator, for links.
     pub base_url: &'a str,
+    /// The request's `Host` header, without its port, in lower case.
+    pub host: Option<&'a str>,
 }
 
 /// An action the emulator answers.
@@ -73,6 +75,12 @@ pub(crate) struct Entry {
     pub check_list_sizes: fn(&Value) -> Result<(), ApiError>,
     /// Whether it answers the official example instead of emulating.
     pub canned: bool,
+    /// The host serving the action in production, when not the main one
+    /// ([`Action::HOST`]).
+    pub host: Option<&'static str>,
+    /// The host serving the action in the integration-test environment,
+    /// when not the main one ([`Action::TEST_HOST`]).
+    pub test_host: Option<&'static str>,
 }
 
 impl Entry {
@@ -83,6 +91,8 @@ impl Entry {
             run: run::<A>,
             check_list_sizes: check_list_sizes::<A>,
             canned: false,
+            host: A::HOST,
+            test_host: A::TEST_HOST,
         }
     }
 

@@ -59,6 +59,9 @@ fn help_and_print_world() {
         "--callback-form",
         "--callback-attempts",
         "--callback-allow-non-loopback",
+        "--tls",
+        "--tls-cert-out",
+        "--tls-handshake-timeout",
     ] {
         assert!(help.contains(option), "{option}");
     }
@@ -188,4 +191,76 @@ async fn serves_logs_and_stops_on_sigterm_without_logging_secrets() {
         "{everything}"
     );
     assert!(!everything.contains("Signature="), "{everything}");
+}
+
+#[tokio::test]
+async fn tls_writes_the_certificate_and_serves_the_service_hosts() {
+    use ess_api::client::{Environment, RetryConfig};
+    use ess_api::types::Caller;
+
+    let dir = std::env::temp_dir().join(format!("ess-emulator-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("ca.pem");
+    let mut running = Running(
+        command()
+            .args(["--port", "0", "--tls", "--tls-cert-out"])
+            .arg(&cert)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut running.0;
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    stdout.read_line(&mut banner).unwrap();
+    let addr: std::net::SocketAddr = banner
+        .trim()
+        .strip_prefix("ESS emulator listening on https://")
+        .unwrap_or_else(|| panic!("unexpected banner {banner:?}"))
+        .parse()
+        .unwrap();
+    // The banner says where the certificate is, once it is written.
+    let said = format!("written to {}", cert.display());
+    let mut lines = String::new();
+    while !lines.contains(&said) {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "{lines}");
+        lines.push_str(&line);
+    }
+    let pem = std::fs::read(&cert).unwrap();
+    assert!(pem.starts_with(b"-----BEGIN CERTIFICATE-----"));
+
+    let config = ess_api::Config::default()
+        .with_environment(Environment::Test)
+        .with_root_certificate(&pem)
+        .with_resolve("ess.test.ess.tencent.cn", addr)
+        .with_resolve("file.test.ess.tencent.cn", addr)
+        .with_env_proxy(false)
+        .with_retry(RetryConfig::disabled())
+        .with_credentials(ess_emulator::default_credentials());
+    let client = ess_api::Client::new(config).unwrap();
+    let out = bounded(
+        client
+            .upload_files()
+            .caller(
+                Caller::builder()
+                    .operator_id(ess_emulator::defaults::OPERATOR_ID)
+                    .build()
+                    .unwrap(),
+            )
+            .business_type("DOCUMENT")
+            .file_infos(
+                ess_api::types::UploadFile::builder()
+                    .file_body("JVBERi0xLjQKJSVFT0YK")
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .await
+    .expect("upload at the file host");
+    assert_eq!(out.file_ids.len(), 1);
+    drop(running);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

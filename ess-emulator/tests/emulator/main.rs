@@ -12,6 +12,7 @@ mod callbacks;
 mod canned;
 mod contract_life;
 mod faults;
+mod file_host;
 mod hardening;
 mod images;
 mod lifecycle;

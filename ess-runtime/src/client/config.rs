@@ -141,6 +141,8 @@ pub struct Config {
     pub(crate) endpoint: Option<String>,
     pub(crate) environment: Option<Environment>,
     pub(crate) resolve: Vec<(String, std::net::SocketAddr)>,
+    /// PEM texts added with [`Config::with_root_certificate`].
+    pub(crate) root_certificates: Vec<Arc<[u8]>>,
     pub(crate) region: Option<String>,
     pub(crate) language: Option<Language>,
     pub(crate) connect_timeout: Duration,
@@ -163,6 +165,7 @@ impl fmt::Debug for Config {
             .field("endpoint", &self.endpoint)
             .field("environment", &self.environment)
             .field("resolve", &self.resolve)
+            .field("root_certificates", &self.root_certificates.len())
             .field("region", &self.region)
             .field("language", &self.language)
             .field("connect_timeout", &self.connect_timeout)
@@ -188,6 +191,7 @@ impl Default for Config {
             endpoint: None,
             environment: None,
             resolve: Vec::new(),
+            root_certificates: Vec::new(),
             region: None,
             language: None,
             connect_timeout: Duration::from_secs(10),
@@ -284,6 +288,26 @@ impl Config {
     pub fn with_resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
         self.resolve.push((host.into(), addr));
         self
+    }
+
+    /// Trusts the certificates in `pem` (one or more `-----BEGIN
+    /// CERTIFICATE-----` blocks) as roots for HTTPS, besides the built-in
+    /// ones; may be called more than once. For a server with a private
+    /// certificate authority, such as a local emulator serving the
+    /// service's host names (pinned with [`with_resolve`](Self::with_resolve)).
+    ///
+    /// Building the client fails with
+    /// [`BuildError::InvalidSetting`](super::BuildError::InvalidSetting)
+    /// (`root_certificate`) when the text holds no certificate, is not
+    /// well-formed PEM or holds a block that is not an X.509 certificate.
+    pub fn with_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(Arc::from(pem.as_ref()));
+        self
+    }
+
+    /// How many texts were given to [`with_root_certificate`](Self::with_root_certificate).
+    pub fn root_certificate_count(&self) -> usize {
+        self.root_certificates.len()
     }
 
     /// The region sent as `X-TC-Region`, such as `ap-guangzhou`. Not sent when unset.

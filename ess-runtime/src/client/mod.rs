@@ -1043,6 +1043,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn unusable_root_certificates_are_refused_by_name() {
+        let reason = |pem: &[u8]| match client(base().with_root_certificate(pem)) {
+            Err(BuildError::InvalidSetting {
+                setting: "root_certificate",
+                reason,
+            }) => reason,
+            Err(other) => panic!("unexpected error: {other}"),
+            Ok(_) => panic!("{:?} was accepted", String::from_utf8_lossy(pem)),
+        };
+        assert_eq!(reason(b""), "no PEM CERTIFICATE block found");
+        assert_eq!(
+            reason(b"not a certificate"),
+            "no PEM CERTIFICATE block found"
+        );
+        assert_eq!(
+            reason(b"-----BEGIN CERTIFICATE-----\n%%%%\n-----END CERTIFICATE-----\n"),
+            "the PEM text is not well-formed"
+        );
+        // Well-formed base64, but the bytes are not a DER certificate.
+        assert_eq!(
+            reason(b"-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n"),
+            "a CERTIFICATE block is not a valid X.509 certificate"
+        );
+        let config = base().with_root_certificate("secret-looking text");
+        assert_eq!(config.root_certificate_count(), 1);
+        let debug = format!("{config:?}");
+        assert!(debug.contains("root_certificates: 1"), "{debug}");
+        assert!(!debug.contains("secret-looking"), "{debug}");
+    }
+
     /// A service with one action served at a host of its own.
     static SERVICE_INFO: ServiceInfo = ServiceInfo {
         test_endpoint: "ess.test.example",

@@ -64,6 +64,11 @@ impl Transport {
         for (host, addr) in &config.resolve {
             builder = builder.resolve(host, *addr);
         }
+        for pem in &config.root_certificates {
+            for certificate in root_certificates(pem)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
         let http = builder.build().map_err(|e| BuildError::Http(Box::new(e)))?;
         Ok(Self {
             http,
@@ -147,6 +152,30 @@ impl Transport {
             TransportFailure::Dispatch(DispatchError::new(false, true, e))
         }
     }
+}
+
+/// The certificates of a PEM text given to
+/// [`Config::with_root_certificate`], each checked to be one a trust store
+/// takes (the HTTP client would otherwise skip a text without certificates
+/// silently, and report a bad one only as a failure to initialise TLS).
+fn root_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, BuildError> {
+    let bad = |reason| BuildError::InvalidSetting {
+        setting: "root_certificate",
+        reason,
+    };
+    let certificates = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|_| bad("the PEM text is not well-formed"))?;
+    if certificates.is_empty() {
+        return Err(bad("no PEM CERTIFICATE block found"));
+    }
+    for certificate in &certificates {
+        reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(certificate.clone())
+            .build()
+            .map_err(|_| bad("a CERTIFICATE block is not a valid X.509 certificate"))?;
+    }
+    Ok(certificates)
 }
 
 /// Reads the body chunk by chunk, refusing it as soon as it is known to
