@@ -80,7 +80,7 @@ pub enum RedisFallback {
 /// room for the clients of the fleet not seen in Redis since (each may still
 /// be admitting its local share). Both err on the side of sending less.
 /// A slot whose process dies mid-request stays held until the attempt
-/// timeout ([`Config::with_timeout`](crate::Config::with_timeout)) and a
+/// timeout ([`Config::with_timeout`](crate::client::Config::with_timeout)) and a
 /// second have passed.
 ///
 /// Tracing: a WARN event when Redis becomes unavailable (field `reason`),
