@@ -21,8 +21,10 @@
 # with `cargo install cargo-fuzz --locked` when missing.
 #
 # Environment: FUZZ_PROFILE (`release`, the default: optimized with debug
-# assertions, as cargo-fuzz builds; `dev`: unoptimized, built in about half
-# the time, for short runs such as CI's), FUZZ_TARGET_DIR (build directory, default fuzz/target),
+# assertions, as cargo-fuzz builds; `dev`: unoptimized, built much faster,
+# for short runs such as CI's), FUZZ_MAX_SEEDS (each target starts
+# from at most this many of its seeds, the smallest; an unoptimized build
+# reads the whole seed set of spec_loader in minutes), FUZZ_TARGET_DIR (build directory, default fuzz/target),
 # FUZZ_MAX_LEN (largest input, default 16384), FUZZ_RSS_LIMIT_MB (default
 # 2048), FUZZ_MALLOC_LIMIT_MB (largest single allocation, default 256).
 # One fuzzing process at a time, one job each.
@@ -62,7 +64,8 @@ build() {
 
 seeds() {
     rm -rf seeds
-    python3 seeds.py seeds >/dev/null
+    # shellcheck disable=SC2086
+    python3 seeds.py seeds ${FUZZ_MAX_SEEDS:-} >/dev/null
 }
 
 # libFuzzer options shared by every run.

@@ -3,7 +3,9 @@
 examples: the official request/response examples, the seed examples of
 CreateMultiFlowSignQRCode, the spec files and the callback test vectors.
 
-Usage: seeds.py OUT_DIR  (one subdirectory per target is created in it)
+Usage: seeds.py OUT_DIR [MAX]  (one subdirectory per target is created in
+it; with MAX, each target keeps its MAX smallest seeds, for short runs of
+unoptimized builds)
 Standard library only.
 """
 
@@ -68,8 +70,16 @@ def http_request(text: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body_bytes
 
 
+def keep_smallest(directory: Path, limit: int) -> None:
+    """Removes all but the `limit` smallest files (ties by name) of a target."""
+    files = sorted(directory.iterdir(), key=lambda p: (p.stat().st_size, p.name))
+    for path in files[limit:]:
+        path.unlink()
+
+
 def main() -> None:
     out = Path(sys.argv[1])
+    limit = int(sys.argv[2]) if len(sys.argv) > 2 else None
     targets = {}
 
     def corpus(name):
@@ -176,7 +186,10 @@ def main() -> None:
     corpus("callback").add(b"\x83" + right + b"\n" + tampered)
 
     for name, c in sorted(targets.items()):
-        print(f"{name}: {c.count} seeds")
+        if limit is not None:
+            keep_smallest(c.dir, limit)
+        kept = len(list(c.dir.iterdir()))
+        print(f"{name}: {kept} seeds of {c.count}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 # (`--workspace`), so after `cargo test --workspace` nothing is rebuilt.
 #
 #   bash ess-emulator/browser/run.sh
+#   bash ess-emulator/browser/run.sh --prepare   # only install the browser
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,6 +20,11 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+case "${1:-}" in
+    --prepare) exit 0 ;;
+    "") ;;
+    *) echo "usage: $0 [--prepare]" >&2; exit 2 ;;
+esac
 
 # ESS_EMULATOR_BIN: an emulator binary built already (.ci/run passes the
 # one its test build made); otherwise the script builds one.

@@ -3,6 +3,7 @@
 # pinned below) against the emulator binary on a free loopback port.
 #
 #   bash ess-emulator/interop/run.sh
+#   bash ess-emulator/interop/run.sh --prepare   # only the venv and the SDK
 #
 # The virtualenv lives in target/ess-interop/venv and is reused. Exits
 # non-zero on any failure; the last line is "N passed, N failed".
@@ -14,6 +15,13 @@ VENV=${ESS_INTEROP_VENV:-target/ess-interop/venv}
 export NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 
+PREPARE=0
+case "${1:-}" in
+    --prepare) PREPARE=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--prepare]" >&2; exit 2 ;;
+esac
+
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
@@ -22,6 +30,8 @@ if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m
         "tencentcloud-sdk-python-common==$SDK_VERSION" \
         "tencentcloud-sdk-python-ess==$SDK_VERSION"
 fi
+
+[ "$PREPARE" = 1 ] && exit 0
 
 # ESS_EMULATOR_BIN: an emulator binary built already (.ci/run passes the
 # one its test build made); otherwise the script builds one.
