@@ -315,3 +315,22 @@ async fn a_success_without_a_member_the_service_always_sends_is_a_typed_error() 
         assert!(!err.is_retryable(false), "{body}: not retried");
     }
 }
+
+/// The service's documented answer to `CreateMultiFlowSignQRCode` is decoded
+/// in the one plain pass when nothing records the request id: that pass
+/// leaves the id out, and the watching pass (the fallback) would return it.
+#[test]
+fn a_clean_success_is_decoded_in_one_plain_pass() {
+    use ess_api::operation::create_multi_flow_sign_qr_code::CreateMultiFlowSignQrCodeInput as Input;
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bench/fixtures/success.json"
+    ))
+    .unwrap();
+    let (plain, id) =
+        ess_api::__private::decode_response_untraced::<Input>(200, body.clone().into()).unwrap();
+    assert_eq!(id, None, "the watching pass ran");
+    let (watched, id) = ess_api::__private::decode_response::<Input>(200, body.into()).unwrap();
+    assert_eq!(id.as_deref(), Some("s1695178926924585393"));
+    assert!(plain == watched);
+}

@@ -102,7 +102,10 @@ pub(crate) fn decode<'a, T: de::Deserialize<'a>>(
 /// a service error, a mismatch and a malformed body apart; so the answer is
 /// the same either way, only cheaper when all is well.
 fn direct<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
-    if memchr::memchr(b'\\', body).is_some() || memchr::memmem::find(body, b"\"Error\"").is_some() {
+    static ERROR_KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let error_key = ERROR_KEY.get_or_init(|| memchr::memmem::Finder::new(b"\"Error\""));
+    if memchr::memchr(b'\\', body).is_some() || error_key.find(body).is_some() {
         return None;
     }
     let mut de = serde_json::Deserializer::from_slice(body);
