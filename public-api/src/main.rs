@@ -103,28 +103,22 @@ fn list(doc_dir: &Path, krate: &str) -> Result<String, String> {
         .build()
         .map_err(|e| format!("{}: {e}", json.display()))?;
     let lines: Vec<String> = api.items().map(ToString::to_string).collect();
-    if krate != "ess_api" {
-        return Ok(lines.iter().fold(String::new(), |mut out, line| {
-            let _ = writeln!(out, "{line}");
-            out
-        }));
-    }
-    // The shared types the kept items name (the seed action's and the
-    // hand-written ones'), and nothing else of `types`.
-    let kept: Vec<&String> = lines
+    let is_api = krate == "ess_api";
+    // Of `ess_api::types`, only the types the other kept items name (the
+    // seed action's and the hand-written ones').
+    let named: BTreeSet<&str> = lines
         .iter()
-        .filter(|line| !generated_elsewhere(line) && types_owner(line).is_none())
+        .filter(|line| is_api && !generated_elsewhere(line) && types_owner(line).is_none())
+        .flat_map(|line| type_names(line))
         .collect();
-    let named: BTreeSet<&str> = kept.iter().flat_map(|line| type_names(line)).collect();
     let mut out = String::new();
     for line in &lines {
-        let keep = if generated_elsewhere(line) {
-            false
-        } else if let Some(owner) = types_owner(line) {
-            named.contains(owner)
-        } else {
-            true
-        };
+        let keep = !is_api
+            || match types_owner(line) {
+                _ if generated_elsewhere(line) => false,
+                Some(owner) => named.contains(owner),
+                None => true,
+            };
         if keep {
             let _ = writeln!(out, "{line}");
         }

@@ -690,12 +690,7 @@ pub fn __decode_response<A: Action>(
     status: u16,
     body: Bytes,
 ) -> Result<Success<A>, SdkError<A::Error>> {
-    let raw = RawResponse {
-        status,
-        server_time: None,
-        body,
-    };
-    interpret::<A>(&raw, true).map(|(output, id)| (output, id.map(Cow::into_owned)))
+    interpret_whole::<A>(status, body, true)
 }
 
 /// [`__decode_response`] as a call without a tracing subscriber does it:
@@ -706,12 +701,21 @@ pub fn __decode_response_untraced<A: Action>(
     status: u16,
     body: Bytes,
 ) -> Result<Success<A>, SdkError<A::Error>> {
+    interpret_whole::<A>(status, body, false)
+}
+
+/// [`interpret`] of an answer given as its status and body.
+fn interpret_whole<A: Action>(
+    status: u16,
+    body: Bytes,
+    want_id: bool,
+) -> Result<Success<A>, SdkError<A::Error>> {
     let raw = RawResponse {
         status,
         server_time: None,
         body,
     };
-    interpret::<A>(&raw, false).map(|(output, id)| (output, id.map(Cow::into_owned)))
+    interpret::<A>(&raw, want_id).map(|(output, id)| (output, id.map(Cow::into_owned)))
 }
 
 /// The member named by a decoding error that says a member the service
