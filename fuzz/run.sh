@@ -26,8 +26,8 @@
 # from at most this many of its seeds, the smallest; an unoptimized build
 # reads the whole seed set of spec_loader in minutes), FUZZ_TARGET_DIR (build directory, default fuzz/target),
 # FUZZ_MAX_LEN (largest input, default 16384), FUZZ_RSS_LIMIT_MB (default
-# 2048), FUZZ_MALLOC_LIMIT_MB (largest single allocation, default 256).
-# One fuzzing process at a time, one job each.
+# 2048), FUZZ_MALLOC_LIMIT_MB (largest single allocation, default 256),
+# FUZZ_JOBS (targets fuzzed at the same time, one process each; default 1).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -114,10 +114,30 @@ run_all() {
     seeds
     mkdir -p logs
     printf '%-16s %12s %9s %8s %8s\n' target executions time corpus crashes >logs/summary.txt
-    local failed=0
-    for t in "${targets[@]}"; do
-        run_target "$t" "$seconds" || failed=1
-    done
+    local failed=0 jobs=${FUZZ_JOBS:-1} running=0
+    if [ "$jobs" -le 1 ]; then
+        for t in "${targets[@]}"; do
+            run_target "$t" "$seconds" || failed=1
+        done
+    else
+        # Up to $jobs targets at a time, each printing to its own file,
+        # shown in target order at the end.
+        for t in "${targets[@]}"; do
+            if [ "$running" -ge "$jobs" ]; then
+                wait -n || failed=1
+                running=$((running - 1))
+            fi
+            run_target "$t" "$seconds" >"logs/$t.console" 2>&1 &
+            running=$((running + 1))
+        done
+        while [ "$running" -gt 0 ]; do
+            wait -n || failed=1
+            running=$((running - 1))
+        done
+        for t in "${targets[@]}"; do
+            cat "logs/$t.console"
+        done
+    fi
     echo
     cat logs/summary.txt
     return $failed

@@ -8,6 +8,7 @@
 mod support;
 
 mod callback_axum;
+mod callback_parsing;
 mod callback_roundtrip;
 mod callback_vectors;
 mod client_generated;
