@@ -27,7 +27,11 @@
 # reads the whole seed set of spec_loader in minutes), FUZZ_TARGET_DIR (build directory, default fuzz/target),
 # FUZZ_MAX_LEN (largest input, default 16384), FUZZ_RSS_LIMIT_MB (default
 # 2048), FUZZ_MALLOC_LIMIT_MB (largest single allocation, default 256),
-# FUZZ_JOBS (targets fuzzed at the same time, one process each; default 1).
+# FUZZ_JOBS (targets fuzzed at the same time, one process each; default 1),
+# FUZZ_SANITIZER (`address`, the default: AddressSanitizer; `none`: no
+# sanitizer, a third less to build, for short runs such as CI's; then
+# -malloc_limit_mb is not enforced, libFuzzer needing a sanitizer's malloc
+# hooks for it, while -rss_limit_mb still is).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,6 +42,11 @@ case ${FUZZ_PROFILE:-release} in
     release) BUILD_ARGS=(--target-dir "$TARGET_DIR" --codegen-units 16) ;;
     dev) BUILD_ARGS=(--target-dir "$TARGET_DIR" --dev) ;;
     *) echo "FUZZ_PROFILE must be release or dev" >&2; exit 2 ;;
+esac
+case ${FUZZ_SANITIZER:-address} in
+    address) ;;
+    none) BUILD_ARGS+=(--sanitizer none) ;;
+    *) echo "FUZZ_SANITIZER must be address or none" >&2; exit 2 ;;
 esac
 MAX_LEN=${FUZZ_MAX_LEN:-16384}
 RSS_LIMIT_MB=${FUZZ_RSS_LIMIT_MB:-2048}
