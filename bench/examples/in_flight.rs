@@ -11,7 +11,9 @@
 //! The first argument is the client (`sdk`: `Client::send` with the
 //! default configuration; `raw`: the pre-signed POST; `bare`: the
 //! hand-written client), the second the number of calls after a warm-up
-//! of 640. Prints the rate and this thread's CPU time per call.
+//! of 640. Prints the rate and this thread's CPU time per call. `sizes`
+//! instead prints the size of each client's call future: what a call in
+//! flight keeps.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -67,6 +69,18 @@ fn main() {
             f64::from(calls) / wall
         );
     };
+    if which == "sizes" {
+        // What each in-flight call keeps: the size of its future.
+        let raw = rt.block_on(RawClient::new(&sdk, &canned));
+        let bare = BareClient::new(&canned);
+        println!(
+            "future sizes in bytes: sdk {}, raw {}, bare {}",
+            std::mem::size_of_val(&sdk_call(&sdk)),
+            std::mem::size_of_val(&raw.call()),
+            std::mem::size_of_val(&bare.call()),
+        );
+        return;
+    }
     match which.as_str() {
         "sdk" => measure(&|n| {
             let sdk = sdk.clone();

@@ -1,6 +1,7 @@
 //! [`Client`]: the runtime's client with a method per action.
 
 use std::fmt;
+use std::future::Future;
 
 use ess_runtime::client::{BuildError, PreparedRequest};
 
@@ -81,16 +82,24 @@ impl Client {
     /// Validates `input` (every violation at once, as
     /// [`SdkError::Construction`], before any I/O), then sends it, retrying
     /// as the configuration allows.
-    pub async fn send<A: Action>(&self, input: A) -> Result<A::Output, SdkError<A::Error>> {
-        self.handle.send(input).await
-    }
-
-    /// Sends `input` without validating it first.
-    pub async fn send_unvalidated<A: Action>(
+    ///
+    /// The input is validated and serialized when `send` is called; the
+    /// future keeps only the serialized request and does the rest when
+    /// awaited.
+    pub fn send<A: Action>(
         &self,
         input: A,
-    ) -> Result<A::Output, SdkError<A::Error>> {
-        self.handle.send_unvalidated(input).await
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
+        self.handle.send(input)
+    }
+
+    /// Sends `input` without validating it first (serialized when called,
+    /// as by [`send`](Self::send)).
+    pub fn send_unvalidated<A: Action>(
+        &self,
+        input: A,
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
+        self.handle.send_unvalidated(input)
     }
 
     /// Validates, serializes and signs `input` with the current credentials

@@ -216,23 +216,51 @@ impl Client {
     }
 
     /// Validates `input`, then sends it: see the [module documentation](self).
-    pub async fn send<A: Action>(&self, input: A) -> Result<A::Output, SdkError<A::Error>> {
-        if let Err(errors) = input.validate() {
-            tracing::debug!(
-                action = A::NAME,
-                violations = errors.violations().len(),
-                "request refused by validation"
-            );
-            return Err(errors.into());
-        }
-        self.send_unvalidated(input).await
-    }
-
-    /// Sends `input` without validating it first.
-    pub async fn send_unvalidated<A: Action>(
+    ///
+    /// The input is validated and serialized when `send` is called; the
+    /// future keeps only the serialized request (not the input) and does
+    /// the rest when awaited: credentials, signing, sending, retries.
+    pub fn send<A: Action>(
         &self,
         input: A,
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
+        let started = match input.validate() {
+            Ok(()) => self.start(&input),
+            Err(errors) => {
+                tracing::debug!(
+                    action = A::NAME,
+                    violations = errors.violations().len(),
+                    "request refused by validation"
+                );
+                Err(errors.into())
+            }
+        };
+        self.call::<A>(started)
+    }
+
+    /// Sends `input` without validating it first. Like
+    /// [`send`](Self::send), it serializes the input when called.
+    pub fn send_unvalidated<A: Action>(
+        &self,
+        input: A,
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
+        let started = self.start(&input);
+        self.call::<A>(started)
+    }
+
+    /// Where `input` goes, and its body serialized once for all attempts.
+    fn start<A: Action>(&self, input: &A) -> Result<Started<'_>, SdkError<A::Error>> {
+        let route = self.route::<A>();
+        let prepared = self.prepare_body(route, input)?;
+        Ok(Started { route, prepared })
+    }
+
+    /// A call of a serialized request, traced when a subscriber listens.
+    async fn call<A: Action>(
+        &self,
+        started: Result<Started<'_>, SdkError<A::Error>>,
     ) -> Result<A::Output, SdkError<A::Error>> {
+        let Started { route, prepared } = started?;
         let deadline = Deadline::after(self.inner.config.operation_timeout);
         let span = tracing::info_span!(
             "ess.call",
@@ -244,12 +272,12 @@ impl Client {
         if span.is_disabled() && !tracing::enabled!(tracing::Level::DEBUG) {
             // No subscriber wants the span or the call's events: nothing
             // to time or record.
-            return self.execute(&input, &deadline, None).await;
+            return self.execute::<A>(route, &prepared, &deadline, None).await;
         }
         let started = Instant::now();
         let mut stats = CallStats::default();
         let result = self
-            .execute(&input, &deadline, Some(&mut stats))
+            .execute::<A>(route, &prepared, &deadline, Some(&mut stats))
             .instrument(span.clone())
             .await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -278,19 +306,18 @@ impl Client {
     /// request id.
     async fn execute<A: Action>(
         &self,
-        input: &A,
+        route: &Route,
+        prepared: &Prepared,
         deadline: &Deadline,
         mut stats: Option<&mut CallStats>,
     ) -> Result<A::Output, SdkError<A::Error>> {
         let inner = &*self.inner;
-        let route = self.route::<A>();
-        let prepared = self.prepare_body(route, input)?;
         let retry = inner.config.retry;
         let (mut attempt, mut retries, mut resigned) = (0u32, 0u32, false);
         loop {
             attempt += 1;
             let outcome = self
-                .attempt::<A>(route, &prepared, deadline, stats.is_some())
+                .attempt::<A>(route, prepared, deadline, stats.is_some())
                 .instrument(tracing::debug_span!("ess.attempt", attempt))
                 .await;
             let (error, server_time) = match outcome {
@@ -648,6 +675,12 @@ impl Deadline {
     fn is_operation_timeout<E>(&self, error: &SdkError<E>) -> bool {
         matches!(error, SdkError::Timeout(t) if t.phase() == TimeoutPhase::Operation)
     }
+}
+
+/// A call's request, serialized, and where it goes.
+struct Started<'a> {
+    route: &'a Route,
+    prepared: Prepared,
 }
 
 /// What a call's span reports when it ends.
