@@ -74,8 +74,9 @@ fn main() {
         let raw = rt.block_on(RawClient::new(&sdk, &canned));
         let bare = BareClient::new(&canned);
         println!(
-            "future sizes in bytes: sdk {}, raw {}, bare {}",
+            "future sizes in bytes: sdk {} (fluent builder {}), raw {}, bare {}",
             std::mem::size_of_val(&sdk_call(&sdk)),
+            std::mem::size_of_val(&sdk.create_multi_flow_sign_qr_code().send()),
             std::mem::size_of_val(&raw.call()),
             std::mem::size_of_val(&bare.call()),
         );

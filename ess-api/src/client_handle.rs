@@ -83,13 +83,14 @@ impl Client {
     /// [`SdkError::Construction`], before any I/O), then sends it, retrying
     /// as the configuration allows.
     ///
-    /// The input is validated and serialized when `send` is called; the
-    /// future keeps only the serialized request and does the rest when
+    /// The input is validated and serialized when `send` is called. The
+    /// future keeps only the serialized request and a handle on the client
+    /// (it borrows nothing, so it can be spawned), and does the rest when
     /// awaited.
     pub fn send<A: Action>(
         &self,
         input: A,
-    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + Send + 'static {
         self.handle.send(input)
     }
 
@@ -98,8 +99,19 @@ impl Client {
     pub fn send_unvalidated<A: Action>(
         &self,
         input: A,
-    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + Send + 'static {
         self.handle.send_unvalidated(input)
+    }
+
+    /// What the fluent builders call: the input, or the error building it
+    /// gave, sent with or without validation. Not public API.
+    #[doc(hidden)]
+    pub fn __send_built<A: Action>(
+        &self,
+        input: Result<A, SdkError<A::Error>>,
+        validate: bool,
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + Send + 'static {
+        self.handle.__send_built(input, validate)
     }
 
     /// Validates, serializes and signs `input` with the current credentials

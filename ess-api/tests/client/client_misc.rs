@@ -242,3 +242,44 @@ async fn tracing_records_calls_without_secrets() {
     assert!(text.contains("retrying"), "{text}");
     assert_clean("tracing output", &text);
 }
+
+/// A call's future borrows neither the client nor the input: the input is
+/// serialized when `send` is called, nothing goes out before the future is
+/// polled, and the future can be spawned and outlive the client.
+#[tokio::test]
+async fn a_call_future_borrows_nothing_and_outlives_its_client() {
+    let server = TestServer::start(|_| Reply::Ok).await;
+    let client = ess_api::Client::new(server.config()).unwrap();
+    let input = DescribeThing::new("t-1");
+    let expected_body = serde_json::to_vec(&input).unwrap();
+    let call = client.send(input);
+    let unvalidated = client.send_unvalidated(DescribeThing::new("t-2"));
+    drop(client);
+    tokio::task::yield_now().await;
+    assert!(server.received().is_empty(), "sent before being polled");
+    let first = bounded(LIMIT, tokio::spawn(call)).await.unwrap().unwrap();
+    let second = bounded(LIMIT, tokio::spawn(unvalidated))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.thing_id.as_str(), second.thing_id.as_str()),
+        ("thing-0", "thing-1")
+    );
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].body, expected_body);
+}
+
+/// An invalid input is refused when `send` is called, before any I/O; the
+/// future only hands the refusal over.
+#[tokio::test]
+async fn an_invalid_input_is_refused_when_send_is_called() {
+    let server = TestServer::start(|_| Reply::Ok).await;
+    let client = ess_api::Client::new(server.config()).unwrap();
+    let call = client.send(DescribeThing::new(""));
+    drop(client);
+    let err = bounded(LIMIT, call).await.unwrap_err();
+    assert!(matches!(err, SdkError::Construction(_)), "{err:?}");
+    assert!(server.received().is_empty());
+}

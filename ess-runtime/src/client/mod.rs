@@ -217,25 +217,15 @@ impl Client {
 
     /// Validates `input`, then sends it: see the [module documentation](self).
     ///
-    /// The input is validated and serialized when `send` is called; the
-    /// future keeps only the serialized request (not the input) and does
-    /// the rest when awaited: credentials, signing, sending, retries.
+    /// The input is validated and serialized when `send` is called. The
+    /// future keeps only the serialized request and a handle on the client
+    /// (it borrows nothing, so it can be spawned), and does the rest when
+    /// awaited: credentials, signing, sending, retries.
     pub fn send<A: Action>(
         &self,
         input: A,
-    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
-        let started = match input.validate() {
-            Ok(()) => self.start(&input),
-            Err(errors) => {
-                tracing::debug!(
-                    action = A::NAME,
-                    violations = errors.violations().len(),
-                    "request refused by validation"
-                );
-                Err(errors.into())
-            }
-        };
-        self.call::<A>(started)
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + Send + 'static {
+        self.__send_built(Ok(input), true)
     }
 
     /// Sends `input` without validating it first. Like
@@ -243,24 +233,43 @@ impl Client {
     pub fn send_unvalidated<A: Action>(
         &self,
         input: A,
-    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + '_ {
-        let started = self.start(&input);
-        self.call::<A>(started)
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + Send + 'static {
+        self.__send_built(Ok(input), false)
     }
 
-    /// Where `input` goes, and its body serialized once for all attempts.
-    fn start<A: Action>(&self, input: &A) -> Result<Started<'_>, SdkError<A::Error>> {
-        let route = self.route::<A>();
-        let prepared = self.prepare_body(route, input)?;
-        Ok(Started { route, prepared })
+    /// [`send`](Self::send) (when `validate`) or
+    /// [`send_unvalidated`](Self::send_unvalidated) of an input, or the
+    /// error that building it gave: what the generated fluent builders
+    /// call. Not public API.
+    #[doc(hidden)]
+    pub fn __send_built<A: Action>(
+        &self,
+        input: Result<A, SdkError<A::Error>>,
+        validate: bool,
+    ) -> impl Future<Output = Result<A::Output, SdkError<A::Error>>> + Send + 'static {
+        let started = input.and_then(|input| {
+            if validate {
+                if let Err(errors) = input.validate() {
+                    tracing::debug!(
+                        action = A::NAME,
+                        violations = errors.violations().len(),
+                        "request refused by validation"
+                    );
+                    return Err(errors.into());
+                }
+            }
+            Ok(self.prepare_body(self.route::<A>(), &input)?)
+        });
+        self.clone().call::<A>(started)
     }
 
     /// A call of a serialized request, traced when a subscriber listens.
     async fn call<A: Action>(
-        &self,
-        started: Result<Started<'_>, SdkError<A::Error>>,
+        self,
+        started: Result<Prepared, SdkError<A::Error>>,
     ) -> Result<A::Output, SdkError<A::Error>> {
-        let Started { route, prepared } = started?;
+        let prepared = started?;
+        let route = self.route::<A>();
         let deadline = Deadline::after(self.inner.config.operation_timeout);
         let span = tracing::info_span!(
             "ess.call",
@@ -675,12 +684,6 @@ impl Deadline {
     fn is_operation_timeout<E>(&self, error: &SdkError<E>) -> bool {
         matches!(error, SdkError::Timeout(t) if t.phase() == TimeoutPhase::Operation)
     }
-}
-
-/// A call's request, serialized, and where it goes.
-struct Started<'a> {
-    route: &'a Route,
-    prepared: Prepared,
 }
 
 /// What a call's span reports when it ends.

@@ -240,26 +240,38 @@ pub mod create_single_sign_on_employees {
         /// Validates the request and sends it.
         ///
         /// A request that breaks a documented rule fails with every
-        /// violation at once, before anything is sent.
-        pub async fn send(
+        /// violation at once, before anything is sent. The request is
+        /// built, checked and serialized when `send` is called; the
+        /// future borrows nothing, so it can be spawned.
+        pub fn send(
             self,
-        ) -> ::core::result::Result<
-            CreateSingleSignOnEmployeesOutput,
-            crate::SdkError<CreateSingleSignOnEmployeesError>,
-        > {
-            let input = self.inner.build()?;
-            self.client.send_unvalidated(input).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                CreateSingleSignOnEmployeesOutput,
+                crate::SdkError<CreateSingleSignOnEmployeesError>,
+            >,
+        > + ::core::marker::Send + 'static {
+            self.client
+                .__send_built(
+                    self.inner.build().map_err(::core::convert::Into::into),
+                    false,
+                )
         }
         /// Sends the request without checking the documented rules
         /// (required members must still be set).
-        pub async fn send_unvalidated(
+        pub fn send_unvalidated(
             self,
-        ) -> ::core::result::Result<
-            CreateSingleSignOnEmployeesOutput,
-            crate::SdkError<CreateSingleSignOnEmployeesError>,
-        > {
-            let input = self.inner.build_unvalidated()?;
-            self.client.send_unvalidated(input).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                CreateSingleSignOnEmployeesOutput,
+                crate::SdkError<CreateSingleSignOnEmployeesError>,
+            >,
+        > + ::core::marker::Send + 'static {
+            self.client
+                .__send_built(
+                    self.inner.build_unvalidated().map_err(::core::convert::Into::into),
+                    false,
+                )
         }
         /// The employee performing the call (`UserId` required); they need permission
         /// for this action and access to the data it names.
