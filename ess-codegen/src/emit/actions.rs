@@ -108,6 +108,12 @@ pub(super) fn action(model: &Model, a: &Action) -> TokenStream {
         "Fluent `{wire}` call, made by [`Client::{method}`](crate::Client::{method})."
     ));
     let module_doc = docs(&module_doc);
+    // What the fluent `send` and `send_unvalidated` return.
+    let call = quote! {
+        impl ::core::future::Future<Output = ::core::result::Result<#output, crate::SdkError<#error>>>
+            + ::core::marker::Send
+            + 'static
+    };
 
     quote! {
         #module_doc
@@ -151,11 +157,7 @@ pub(super) fn action(model: &Model, a: &Action) -> TokenStream {
                 /// violation at once, before anything is sent. The request is
                 /// built, checked and serialized when `send` is called; the
                 /// future borrows nothing, so it can be spawned.
-                pub fn send(
-                    self,
-                ) -> impl ::core::future::Future<Output = ::core::result::Result<#output, crate::SdkError<#error>>>
-                       + ::core::marker::Send
-                       + 'static {
+                pub fn send(self) -> #call {
                     self.client.__send_built(
                         self.inner.build().map_err(::core::convert::Into::into),
                         false,
@@ -164,11 +166,7 @@ pub(super) fn action(model: &Model, a: &Action) -> TokenStream {
 
                 /// Sends the request without checking the documented rules
                 /// (required members must still be set).
-                pub fn send_unvalidated(
-                    self,
-                ) -> impl ::core::future::Future<Output = ::core::result::Result<#output, crate::SdkError<#error>>>
-                       + ::core::marker::Send
-                       + 'static {
+                pub fn send_unvalidated(self) -> #call {
                     self.client.__send_built(
                         self.inner.build_unvalidated().map_err(::core::convert::Into::into),
                         false,
