@@ -101,7 +101,7 @@ trap cleanup EXIT
 # the server's own process id and the cleanup stops the server itself.
 "${server_pin[@]}" "$target/release/ess-bench-canned" --max-seconds 3600 >"$out/canned.out" 2>&1 &
 pids+=($!)
-"${server_pin[@]}" "$target/release/ess-emulator" --port 0 --no-rate-limit --log error >"$out/emulator.out" 2>&1 &
+"${server_pin[@]}" "$target/release/ess-emulator" --port 0 --no-rate-limit --max-qr-codes 5000000 --log error >"$out/emulator.out" 2>&1 &
 pids+=($!)
 wait_for() { # file prefix -> the URL printed after prefix
     local i

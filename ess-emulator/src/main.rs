@@ -25,6 +25,9 @@ OPTIONS:
     --no-rate-limit      Do not enforce the actions' rate limits
     --retention <SECS>   Forget QR codes and contracts this long after they are over
                          [default: 2592000, 30 days] (env ESS_EMULATOR_RETENTION)
+    --max-qr-codes <N>   QR codes kept at most; a create beyond answers LimitExceeded
+                         [default: 200000] (env ESS_EMULATOR_MAX_QR_CODES)
+    --max-flows <N>      Contracts kept at most [default: 200000] (env ESS_EMULATOR_MAX_FLOWS)
     --strict             Answer UnsupportedOperation for the actions without
                          semantics (default: their official example response)
 
@@ -69,6 +72,8 @@ struct Args {
     rate_limits: bool,
     strict: bool,
     retention: Option<u64>,
+    max_qr_codes: Option<usize>,
+    max_flows: Option<usize>,
     tls: bool,
     tls_cert_out: Option<String>,
     tls_handshake_timeout: Option<u64>,
@@ -182,6 +187,12 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
         retention: env("ESS_EMULATOR_RETENTION")
             .map(|v| parse_retention("ESS_EMULATOR_RETENTION", &v))
             .transpose()?,
+        max_qr_codes: env("ESS_EMULATOR_MAX_QR_CODES")
+            .map(|v| parse_count("ESS_EMULATOR_MAX_QR_CODES", &v))
+            .transpose()?,
+        max_flows: env("ESS_EMULATOR_MAX_FLOWS")
+            .map(|v| parse_count("ESS_EMULATOR_MAX_FLOWS", &v))
+            .transpose()?,
         tls: false,
         tls_cert_out: None,
         tls_handshake_timeout: None,
@@ -241,6 +252,14 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
                 let v = value("a number of seconds")?;
                 args.retention = Some(parse_retention("--retention", &v)?);
             }
+            "--max-qr-codes" => {
+                let v = value("a number")?;
+                args.max_qr_codes = Some(parse_count("--max-qr-codes", &v)?);
+            }
+            "--max-flows" => {
+                let v = value("a number")?;
+                args.max_flows = Some(parse_count("--max-flows", &v)?);
+            }
             "--tls" => args.tls = true,
             "--tls-cert-out" => args.tls_cert_out = Some(value("a file")?),
             "--tls-handshake-timeout" => {
@@ -276,6 +295,15 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Parsed, String> 
         return Err("--tls-cert-out and --tls-handshake-timeout need --tls".to_owned());
     }
     Ok(Parsed::Run(Box::new(args)))
+}
+
+/// How many QR codes or contracts to keep: a whole number from 1 to
+/// 100,000,000.
+fn parse_count(name: &str, v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if (1..=100_000_000).contains(&n) => Ok(n),
+        _ => Err(format!("{name}: {v:?} is not a number from 1 to 100000000")),
+    }
 }
 
 /// A retention in seconds: a whole number, at most a hundred years.
@@ -348,6 +376,12 @@ async fn run(args: Args) -> Result<(), String> {
     }
     if let Some(secs) = args.retention {
         builder = builder.retention(std::time::Duration::from_secs(secs));
+    }
+    if let Some(max) = args.max_qr_codes {
+        builder = builder.max_qr_codes(max);
+    }
+    if let Some(max) = args.max_flows {
+        builder = builder.max_flows(max);
     }
     builder = builder.tls(args.tls);
     if let Some(secs) = args.tls_handshake_timeout {
@@ -468,6 +502,23 @@ mod tests {
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--log", "loud"]).is_err());
+    }
+
+    #[test]
+    fn limit_arguments() {
+        let Ok(Parsed::Run(a)) = parse(&["--max-qr-codes", "5000000", "--max-flows=7"]) else {
+            panic!("expected a run");
+        };
+        assert_eq!((a.max_qr_codes, a.max_flows), (Some(5_000_000), Some(7)));
+        let Ok(Parsed::Run(a)) = parse(&[]) else {
+            panic!("expected a run");
+        };
+        assert_eq!((a.max_qr_codes, a.max_flows), (None, None));
+        for bad in ["0", "-1", "x", "100000001"] {
+            let err = parse(&["--max-qr-codes", bad]).err().unwrap_or_default();
+            assert!(err.contains("--max-qr-codes"), "{bad}: {err}");
+        }
+        assert!(parse(&["--max-flows"]).is_err());
     }
 
     #[test]
