@@ -486,8 +486,22 @@ impl RequestSigner {
             b"\n",
             &canonical_hash.0,
         ]);
+        // The exact length: a string whose capacity is its length becomes
+        // a header value without another allocation.
         let mut out = String::with_capacity(
-            ALGORITHM.len() + secret_id.len() + self.service.len() + SIGNED_HEADERS.len() + 64 + 80,
+            ALGORITHM.len()
+                + " Credential=".len()
+                + secret_id.len()
+                + 1
+                + date.as_str().len()
+                + 1
+                + self.service.len()
+                + 1
+                + TERMINATOR.len()
+                + ", SignedHeaders=".len()
+                + SIGNED_HEADERS.len()
+                + ", Signature=".len()
+                + signature.as_str().len(),
         );
         out.push_str(ALGORITHM);
         out.push_str(" Credential=");
@@ -502,6 +516,7 @@ impl RequestSigner {
         out.push_str(SIGNED_HEADERS);
         out.push_str(", Signature=");
         out.push_str(signature.as_str());
+        debug_assert_eq!(out.len(), out.capacity());
         out
     }
 

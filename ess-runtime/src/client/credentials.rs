@@ -335,6 +335,16 @@ pub type CredentialsFuture<'a> =
 pub trait ProvideCredentials: Send + Sync {
     /// Current credentials.
     fn provide_credentials(&self) -> CredentialsFuture<'_>;
+
+    /// The credentials [`provide_credentials`](Self::provide_credentials)
+    /// would give at once, when the provider holds them and nothing needs
+    /// to run to get them; `None` otherwise (the default), and the client
+    /// then awaits `provide_credentials`. Lets the client skip a boxed
+    /// future per attempt. An implementation must return only what
+    /// `provide_credentials` would return now.
+    fn credentials_at_hand(&self) -> Option<Credentials> {
+        None
+    }
 }
 
 impl ProvideCredentials for Credentials {
@@ -342,11 +352,19 @@ impl ProvideCredentials for Credentials {
         let creds = self.clone();
         Box::pin(async move { Ok(creds) })
     }
+
+    fn credentials_at_hand(&self) -> Option<Credentials> {
+        Some(self.clone())
+    }
 }
 
 impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Arc<P> {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         (**self).provide_credentials()
+    }
+
+    fn credentials_at_hand(&self) -> Option<Credentials> {
+        (**self).credentials_at_hand()
     }
 }
 
@@ -785,6 +803,10 @@ impl<P: ProvideCredentials> ProvideCredentials for CachingCredentialsProvider<P>
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         Box::pin(self.get())
     }
+
+    fn credentials_at_hand(&self) -> Option<Credentials> {
+        self.fresh(self.clock.now_unix())
+    }
 }
 
 impl<P> fmt::Debug for CachingCredentialsProvider<P> {
@@ -1020,10 +1042,17 @@ mod tests {
         let cache = CachingCredentialsProvider::new(inner)
             .refresh_before(Duration::from_secs(300))
             .clock(move || clock_for_cache.now_unix());
+        let at_hand = |cache: &CachingCredentialsProvider<_>| {
+            cache
+                .credentials_at_hand()
+                .map(|c| c.secret_id().to_owned())
+        };
+        assert_eq!(at_hand(&cache), None, "nothing cached yet");
         assert_eq!(
             cache.provide_credentials().await.unwrap().secret_id(),
             "AKID0"
         );
+        assert_eq!(at_hand(&cache).as_deref(), Some("AKID0"));
         clock.advance(3_000);
         assert_eq!(
             cache.provide_credentials().await.unwrap().secret_id(),
@@ -1031,12 +1060,33 @@ mod tests {
         );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         clock.advance(400); // 200 s before expiry: inside the margin
+        assert_eq!(at_hand(&cache), None, "due for a refresh");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "at hand never fetches");
         assert_eq!(
             cache.provide_credentials().await.unwrap().secret_id(),
             "AKID1"
         );
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(at_hand(&cache).as_deref(), Some("AKID1"));
         assert!(!format!("{cache:?}").contains(KEY));
+    }
+
+    #[test]
+    fn credentials_at_hand_only_where_nothing_has_to_run() {
+        let fixed = Credentials::new("AKIDfixed", KEY).unwrap();
+        let shared: Arc<dyn ProvideCredentials> = Arc::new(fixed.clone());
+        for provider in [&fixed as &dyn ProvideCredentials, &shared] {
+            let c = provider.credentials_at_hand().expect("held credentials");
+            assert_eq!(c.secret_id(), "AKIDfixed");
+            assert_eq!(c.secret_key(), KEY);
+        }
+        let from_fn = provide_credentials_fn(|| async { Credentials::new("AKIDfn", KEY) });
+        assert!(from_fn.credentials_at_hand().is_none());
+        let env = EnvCredentialsProvider::with_env(Env::from_pairs(&[
+            (ENV_SECRET_ID, "AKIDenv"),
+            (ENV_SECRET_KEY, KEY),
+        ]));
+        assert!(env.credentials_at_hand().is_none(), "read on every call");
     }
 
     #[tokio::test]

@@ -98,7 +98,7 @@ pub(crate) fn decode<'a, T: de::Deserialize<'a>>(
 ///
 /// Taken only when the body cannot hold an `Error` member: the bytes
 /// `"Error"` do not occur and no string has an escape (`\u0045rror` is
-/// `Error` too). Any failure falls back to the watching pass, which tells
+/// `Error` too), and the body is UTF-8. Any failure falls back to the watching pass, which tells
 /// a service error, a mismatch and a malformed body apart; so the answer is
 /// the same either way, only cheaper when all is well.
 fn direct<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
@@ -108,7 +108,10 @@ fn direct<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
     if memchr::memchr(b'\\', body).is_some() || error_key.find(body).is_some() {
         return None;
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // One check of the whole body is cheaper than serde_json's check of
+    // each string as it goes; a body that fails it takes the watching pass.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let value = de.deserialize_map(DirectEnvelope::<T>(PhantomData)).ok()?;
     de.end().ok()?;
     Some(value)
@@ -742,6 +745,11 @@ mod tests {
             br#"{"Response": {"FlowId": "f", "Cou"#,
             b"[1, 2]",
             b"<html>",
+            // UTF-8: the plain pass checks the whole body once, and a body
+            // that is not UTF-8 goes to the watching pass.
+            "{\"Response\": {\"FlowId\": \"合同\", \"Count\": 1, \"RequestId\": \"r\"}}".as_bytes(),
+            b"{\"Response\": {\"FlowId\": \"\xe5\x90\", \"Count\": 1, \"RequestId\": \"r\"}}",
+            b"{\"Response\": {\"FlowId\": \"f\", \"Count\": 1}, \"\xff\": 1}",
         ];
         for body in bodies {
             let text = String::from_utf8_lossy(body);
@@ -769,5 +777,10 @@ mod tests {
         }
         // An escaped `Error` key is still a service error without the id.
         assert!(outcome::<Loose>(bodies[6], false).starts_with("service C"));
+        // Non-ASCII text decodes; a string that is not UTF-8 is refused.
+        let n = bodies.len();
+        assert!(outcome::<Out>(bodies[n - 3], false).starts_with("output"));
+        assert!(outcome::<Out>(bodies[n - 3], false).contains("合同"));
+        assert!(outcome::<Out>(bodies[n - 2], false).starts_with("unexpected"));
     }
 }

@@ -325,10 +325,11 @@ impl Client {
         let (mut attempt, mut retries, mut resigned) = (0u32, 0u32, false);
         loop {
             attempt += 1;
-            let outcome = self
-                .attempt::<A>(route, prepared, deadline, stats.is_some())
-                .instrument(tracing::debug_span!("ess.attempt", attempt))
-                .await;
+            let outcome = Box::pin(
+                self.attempt::<A>(route, prepared, deadline, stats.is_some())
+                    .instrument(tracing::debug_span!("ess.attempt", attempt)),
+            )
+            .await;
             let (error, server_time) = match outcome {
                 Ok((output, request_id)) => {
                     if let Some(stats) = stats.as_deref_mut() {
@@ -383,8 +384,9 @@ impl Client {
                 reason = ?kind,
                 "retrying"
             );
-            deadline
-                .bound(tokio::time::sleep(delay))
+            // Boxed: a wait between attempts is rare, and its timers would
+            // otherwise make every call's future larger.
+            Box::pin(deadline.bound(tokio::time::sleep(delay)))
                 .await
                 .map_err(SdkError::Timeout)?;
         }
@@ -401,13 +403,17 @@ impl Client {
         keep_id: bool,
     ) -> Result<Success<A>, Failure<A>> {
         let inner = &*self.inner;
-        // A provider that has its credentials at hand answers at the first
-        // poll, and then no timer is armed.
-        let credentials = deadline
-            .bound(inner.credentials.provide_credentials())
-            .await
-            .map_err(|e| (SdkError::Timeout(e), None))?
-            .map_err(|e| (SdkError::from(e), None))?;
+        // Credentials at hand are taken as they are; otherwise the provider's
+        // future is awaited, and a timer is armed only if it is not ready at
+        // its first poll.
+        let credentials = match inner.credentials.credentials_at_hand() {
+            Some(credentials) => credentials,
+            None => deadline
+                .bound(inner.credentials.provide_credentials())
+                .await
+                .map_err(|e| (SdkError::Timeout(e), None))?
+                .map_err(|e| (SdkError::from(e), None))?,
+        };
         // Held until the attempt ends (the answer is read or the attempt
         // failed). A shared limiter counts per organization: the SecretId's.
         let _slot = match &inner.limiter {
@@ -499,10 +505,12 @@ impl Client {
     ) -> Result<Prepared, ConstructionError> {
         let action =
             ActionHeader::<A>::VALUE.ok_or(ConstructionError::InvalidActionName(A::NAME))?;
-        let body = Bytes::from(
-            serde_json::to_vec(input)
-                .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?,
-        );
+        // Most bodies fit in 1 KiB: one allocation instead of the doublings
+        // from serde_json's 128 bytes.
+        let mut body = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut body, input)
+            .map_err(|e| ConstructionError::Serialization(SerializationError::new(e)))?;
+        let body = Bytes::from(body);
         Ok(Prepared {
             action,
             canonical_hash: route.signer.canonical_hash(&body),
