@@ -422,7 +422,9 @@ pub fn sign(params: &SignatureParams<'_>) -> Authorization {
 pub struct RequestSigner {
     service: Box<str>,
     host: Box<str>,
-    canonical_prefix: Box<str>,
+    /// SHA-256 with the canonical request's fixed part (everything before
+    /// the body's hash) already absorbed: each request hashes only the rest.
+    canonical_prefix: Sha256,
     cache: SigningKeyCache,
 }
 
@@ -436,7 +438,7 @@ impl RequestSigner {
         RequestSigner {
             service: service.into(),
             host: host.into(),
-            canonical_prefix: canonical_prefix.into(),
+            canonical_prefix: Sha256::new_with_prefix(canonical_prefix.as_bytes()),
             cache: SigningKeyCache::new(),
         }
     }
@@ -454,8 +456,7 @@ impl RequestSigner {
     /// `hex(SHA-256(canonical request))` for a body.
     pub fn canonical_hash(&self, payload: &[u8]) -> HexDigest {
         let payload_hash = sha256_hex(payload);
-        let mut hasher = Sha256::new();
-        hasher.update(self.canonical_prefix.as_bytes());
+        let mut hasher = self.canonical_prefix.clone();
         hasher.update(payload_hash.0);
         HexDigest::from_bytes(&hasher.finalize().into())
     }
