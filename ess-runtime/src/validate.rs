@@ -442,11 +442,19 @@ pub mod check {
     #[inline]
     pub fn chars(v: &str, min: Option<usize>, max: Option<usize>, path: &Path<'_>, r: &mut Report) {
         // Byte length bounds the character count from above and, divided by
-        // four, from below: most values are decided without counting.
+        // four, from below: most values are decided without counting, and
+        // ASCII text (most identifiers) is counted by checking it is ASCII.
         let bytes = v.len();
+        let count = || {
+            if v.is_ascii() {
+                bytes
+            } else {
+                v.chars().count()
+            }
+        };
         if let Some(min) = min {
             if bytes / 4 < min {
-                let actual = v.chars().count();
+                let actual = count();
                 if actual < min {
                     r.push(path, Rule::MinChars { min, actual });
                     return;
@@ -455,7 +463,7 @@ pub mod check {
         }
         if let Some(max) = max {
             if bytes > max {
-                let actual = v.chars().count();
+                let actual = count();
                 if actual > max {
                     r.push(path, Rule::MaxChars { max, actual });
                 }
