@@ -160,7 +160,9 @@ struct Inner {
     /// when it reported an expired signature.
     clock_correction: AtomicI64,
     limiter: Option<RateLimiter>,
-    /// The headers that are the same for every request.
+    /// The headers that are the same for every request, and empty values
+    /// for `X-TC-Action`, `X-TC-Timestamp` and `Authorization`, which every
+    /// request replaces (so its copy of the map never has to grow).
     base_headers: HeaderMap,
 }
 
@@ -542,9 +544,11 @@ impl Client {
         credentials: &Credentials,
         authorization: String,
     ) -> Result<HeaderMap, SdkError<E>> {
+        // The copy has room for every header (see `base_headers`): the
+        // inserts below replace values and never grow it.
         let mut headers = self.inner.base_headers.clone();
         headers.insert(X_TC_ACTION.clone(), action.clone());
-        headers.insert(X_TC_TIMESTAMP.clone(), HeaderValue::from(timestamp));
+        headers.insert(X_TC_TIMESTAMP.clone(), timestamp_value(timestamp));
         if let Some(token) = credentials.token() {
             // Checked to be visible ASCII when the credentials were made.
             let mut value = HeaderValue::from_str(token).map_err(|_| {
@@ -914,6 +918,9 @@ impl Client {
             X_TC_REQUEST_CLIENT.clone(),
             header_value(&request_client, "request_client")?,
         );
+        for name in [X_TC_ACTION.clone(), X_TC_TIMESTAMP.clone(), AUTHORIZATION] {
+            base_headers.insert(name, HeaderValue::from_static(""));
+        }
 
         let credentials = match config.credentials.clone() {
             Some(provider) => provider,
@@ -1024,6 +1031,24 @@ impl Routes {
 
 fn invalid(setting: &'static str, reason: &'static str) -> BuildError {
     BuildError::InvalidSetting { setting, reason }
+}
+
+/// `X-TC-Timestamp`: the decimal digits, in one allocation (the header
+/// value's `From<u64>` makes two).
+fn timestamp_value(timestamp: u64) -> HeaderValue {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = timestamp;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    HeaderValue::from_maybe_shared(Bytes::copy_from_slice(&digits[at..]))
+        .unwrap_or_else(|_| HeaderValue::from(timestamp))
 }
 
 fn header_value(value: &str, setting: &'static str) -> Result<HeaderValue, BuildError> {
@@ -1277,6 +1302,7 @@ mod tests {
         )
         .unwrap();
         let h = &c.inner.base_headers;
+        assert_eq!(h.len(), 8, "five fixed headers and three places");
         assert_eq!(h["x-tc-region"], "ap-guangzhou");
         assert_eq!(h["x-tc-language"], "en-US");
         assert_eq!(h["x-tc-version"], API_VERSION);
@@ -1307,6 +1333,42 @@ mod tests {
         assert_eq!(client.now(), 970);
         client.inner.clock_correction.store(100, Ordering::Relaxed);
         assert_eq!(client.now(), 1_070);
+    }
+
+    #[test]
+    fn timestamps_are_their_decimal_digits() {
+        for n in [0, 7, 10, 999, 1_764_669_000, u64::MAX] {
+            assert_eq!(timestamp_value(n), HeaderValue::from(n), "{n}");
+        }
+    }
+
+    #[tokio::test]
+    async fn every_header_of_a_request_has_its_value() {
+        let temporary = Credentials::temporary("AKIDtemp", "key", "the-token").unwrap();
+        for (config, token) in [
+            (base(), None),
+            (
+                base()
+                    .with_credentials(temporary)
+                    .with_region("ap-guangzhou"),
+                Some("the-token"),
+            ),
+        ] {
+            let client = client(config.with_clock(FixedClock::new(1_764_669_000))).unwrap();
+            let request = client.prepare(&Near).await.unwrap();
+            let headers: Vec<_> = request.headers().collect();
+            for (name, value) in &headers {
+                assert!(!value.is_empty(), "{name} is empty in {headers:?}");
+            }
+            assert_eq!(request.header("x-tc-action"), Some("Near"));
+            assert_eq!(request.header("x-tc-timestamp"), Some("1764669000"));
+            assert_eq!(request.header("x-tc-token"), token);
+            assert!(request
+                .header("authorization")
+                .is_some_and(|a| a.starts_with("TC3-HMAC-SHA256 Credential=")));
+            let names: std::collections::HashSet<_> = headers.iter().map(|(n, _)| n).collect();
+            assert_eq!(names.len(), headers.len(), "no header twice: {headers:?}");
+        }
     }
 
     #[test]
