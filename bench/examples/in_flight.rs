@@ -11,7 +11,8 @@
 //! The first argument is the client (`sdk`: `Client::send` with the
 //! default configuration; `raw`: the pre-signed POST; `bare`: the
 //! hand-written client), the second the number of calls after a warm-up
-//! of 640. Prints the rate and this thread's CPU time per call. `sizes`
+//! of 640. Prints the rate and this thread's CPU time per call, split
+//! into user and system time in the kernel's proportions. `sizes`
 //! instead prints the size of each client's call future: what a call in
 //! flight keeps.
 
@@ -22,6 +23,16 @@ use std::time::Instant;
 use ess_bench::{sdk_call, sdk_client, BareClient, RawClient};
 
 const IN_FLIGHT: u32 = 64;
+
+/// This thread's user and system time so far, in clock ticks (fields 14
+/// and 15 of `/proc/thread-self/stat`, after the command's parentheses).
+fn thread_user_system_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let mut fields = after.split_whitespace().skip(11);
+    let mut next = || fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+    (next(), next())
+}
 
 fn thread_cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -60,13 +71,21 @@ fn main() {
     let sdk = sdk_client(&canned);
     let measure = |call: &dyn Fn(u32)| {
         call(IN_FLIGHT * 10);
-        let (cpu, start) = (thread_cpu_ns(), Instant::now());
+        let (cpu, ticks, start) = (thread_cpu_ns(), thread_user_system_ticks(), Instant::now());
         call(calls);
         let wall = start.elapsed().as_secs_f64();
         let cpu_us = (thread_cpu_ns() - cpu) as f64 / 1e3 / f64::from(calls);
+        let after = thread_user_system_ticks();
+        // Ticks are coarse (usually 10 ms): the split is the share of the
+        // CPU time the kernel counted as user and as system time.
+        let (user, system) = ((after.0 - ticks.0) as f64, (after.1 - ticks.1) as f64);
+        let user_share = if user + system > 0.0 { user / (user + system) } else { 0.0 };
         println!(
-            "{which}: {calls} calls, {:.0} calls/s, {cpu_us:.2} µs CPU per call",
-            f64::from(calls) / wall
+            "{which}: {calls} calls, {:.0} calls/s, {cpu_us:.2} µs CPU per call \
+             ({:.2} user, {:.2} system)",
+            f64::from(calls) / wall,
+            cpu_us * user_share,
+            cpu_us * (1.0 - user_share),
         );
     };
     if which == "sizes" {
