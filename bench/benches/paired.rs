@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ess_bench::{sdk_call, sdk_client, RawClient};
+use ess_bench::{sdk_call, sdk_client, thread_cpu_ns, RawClient};
 use tokio::runtime::Runtime;
 
 const SEQUENTIAL_BLOCK: u32 = 100;
@@ -38,12 +38,6 @@ fn median(values: &[f64]) -> f64 {
 
 fn min(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
-/// CPU time this thread has run, in ns (Linux `schedstat`), if readable.
-fn thread_cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
 }
 
 /// One block: wall-clock µs per call (or calls per second) and this
@@ -74,11 +68,8 @@ where
     })
 }
 
-fn cpu_per_call(before: Option<u64>, calls: u32) -> f64 {
-    match (before, thread_cpu_ns()) {
-        (Some(a), Some(b)) => b.saturating_sub(a) as f64 / 1e3 / f64::from(calls),
-        _ => f64::NAN,
-    }
+fn cpu_per_call(before: u64, calls: u32) -> f64 {
+    thread_cpu_ns().saturating_sub(before) as f64 / 1e3 / f64::from(calls)
 }
 
 /// `IN_FLIGHT` tasks making `IN_FLIGHT_ROUNDS` calls each: calls per second.

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ess_bench::{sdk_call, sdk_client, BareClient, RawClient};
+use ess_bench::{sdk_call, sdk_client, thread_cpu_ns, BareClient, RawClient};
 
 const IN_FLIGHT: u32 = 64;
 
@@ -32,13 +32,6 @@ fn thread_user_system_ticks() -> (u64, u64) {
     let mut fields = after.split_whitespace().skip(11);
     let mut next = || fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
     (next(), next())
-}
-
-fn thread_cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|t| t.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
 }
 
 async fn run<F, Fut>(calls: u32, call: F)
@@ -79,7 +72,11 @@ fn main() {
         // Ticks are coarse (usually 10 ms): the split is the share of the
         // CPU time the kernel counted as user and as system time.
         let (user, system) = ((after.0 - ticks.0) as f64, (after.1 - ticks.1) as f64);
-        let user_share = if user + system > 0.0 { user / (user + system) } else { 0.0 };
+        let user_share = if user + system > 0.0 {
+            user / (user + system)
+        } else {
+            0.0
+        };
         println!(
             "{which}: {calls} calls, {:.0} calls/s, {cpu_us:.2} µs CPU per call \
              ({:.2} user, {:.2} system)",
