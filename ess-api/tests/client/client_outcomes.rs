@@ -47,6 +47,18 @@ async fn success_with_signed_headers() {
         .header("x-tc-requestclient")
         .unwrap()
         .ends_with("; client-tests/1.0"));
+    // What the HTTP stack would add is sent once, with its usual value.
+    assert_eq!(r.header("host"), Some(server.host().as_str()));
+    assert_eq!(r.header("accept"), Some("*/*"));
+    assert_eq!(r.header("content-length"), Some("17"));
+    assert!(r
+        .header("user-agent")
+        .is_some_and(|ua| ua.starts_with("ess-sdk-rust/")));
+    let mut names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    let count = names.len();
+    names.dedup();
+    assert_eq!(names.len(), count, "a header sent twice: {:?}", r.headers);
     assert!(
         r.timestamp.abs_diff(
             std::time::SystemTime::now()

@@ -92,7 +92,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST,
+    USER_AGENT,
+};
 use tracing::field::Empty;
 use tracing::Instrument;
 
@@ -123,7 +126,7 @@ pub use self::retry::RetryConfig;
 use self::decode::DecodeFailure;
 use self::rate_limit::RateLimiter;
 use self::retry::Retry;
-use self::transport::{RawResponse, Transport, TransportFailure};
+use self::transport::{RawResponse, Transport, TransportFailure, USER_AGENT as USER_AGENT_VALUE};
 use crate::action::Action;
 use crate::error_meta::ServiceError;
 use ess_sign::{RequestSigner, CONTENT_TYPE as JSON_CONTENT_TYPE};
@@ -162,7 +165,8 @@ struct Inner {
     limiter: Option<RateLimiter>,
     /// The headers that are the same for every request, and empty values
     /// for `X-TC-Action`, `X-TC-Timestamp` and `Authorization`, which every
-    /// request replaces (so its copy of the map never has to grow).
+    /// request replaces (so its copy of the map never has to grow): the
+    /// headers of a [`PreparedRequest`].
     base_headers: HeaderMap,
 }
 
@@ -426,9 +430,16 @@ impl Client {
                 .map_err(|e| (SdkError::from(ConstructionError::RateLimit(e)), None))?,
             None => None,
         };
-        let headers = self
-            .sign(route, prepared, &credentials, self.now())
+        let mut headers = self
+            .sign(
+                route,
+                prepared,
+                &credentials,
+                self.now(),
+                &route.wire_headers,
+            )
             .map_err(|e| (e, None))?;
+        headers.insert(CONTENT_LENGTH, prepared.content_length.clone());
         // Timed only for the events, and only when they are wanted.
         let sent = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
         let elapsed_ms = || sent.map_or(0, |sent| sent.elapsed().as_millis() as u64);
@@ -490,7 +501,13 @@ impl Client {
         let route = self.route::<A>();
         let prepared = self.prepare_body(route, input)?;
         let credentials = self.inner.credentials.provide_credentials().await?;
-        let headers = self.sign(route, &prepared, &credentials, self.now())?;
+        let headers = self.sign(
+            route,
+            &prepared,
+            &credentials,
+            self.now(),
+            &self.inner.base_headers,
+        )?;
         Ok(PreparedRequest {
             url: route.url.as_str().to_owned(),
             host: route.signer.host().to_owned(),
@@ -516,17 +533,22 @@ impl Client {
         Ok(Prepared {
             action,
             canonical_hash: route.signer.canonical_hash(&body),
+            content_length: decimal_value(body.len() as u64),
             body,
         })
     }
 
     /// The headers of one attempt, signed at `timestamp`.
+    /// The headers of a request signed at `timestamp`: a copy of
+    /// `template` (`base_headers` or `wire_headers`) with the request's
+    /// values in their places.
     fn sign<E>(
         &self,
         route: &Route,
         prepared: &Prepared,
         credentials: &Credentials,
         timestamp: u64,
+        template: &HeaderMap,
     ) -> Result<HeaderMap, SdkError<E>> {
         let authorization = route.signer.authorization(
             credentials.secret_id(),
@@ -534,11 +556,18 @@ impl Client {
             timestamp,
             &prepared.canonical_hash,
         );
-        self.headers(&prepared.action, timestamp, credentials, authorization)
+        self.headers(
+            template,
+            &prepared.action,
+            timestamp,
+            credentials,
+            authorization,
+        )
     }
 
     fn headers<E>(
         &self,
+        template: &HeaderMap,
         action: &HeaderValue,
         timestamp: u64,
         credentials: &Credentials,
@@ -546,9 +575,9 @@ impl Client {
     ) -> Result<HeaderMap, SdkError<E>> {
         // The copy has room for every header (see `base_headers`): the
         // inserts below replace values and never grow it.
-        let mut headers = self.inner.base_headers.clone();
+        let mut headers = template.clone();
         headers.insert(X_TC_ACTION.clone(), action.clone());
-        headers.insert(X_TC_TIMESTAMP.clone(), timestamp_value(timestamp));
+        headers.insert(X_TC_TIMESTAMP.clone(), decimal_value(timestamp));
         if let Some(token) = credentials.token() {
             // Checked to be visible ASCII when the credentials were made.
             let mut value = HeaderValue::from_str(token).map_err(|_| {
@@ -658,6 +687,8 @@ type Failure<A> = (SdkError<<A as Action>::Error>, Option<u64>);
 struct Prepared {
     action: HeaderValue,
     body: Bytes,
+    /// The body's length, the value of `Content-Length`.
+    content_length: HeaderValue,
     canonical_hash: ess_sign::HexDigest,
 }
 
@@ -861,7 +892,7 @@ impl Client {
         });
         let main = Route::new(&endpoint)?;
         config.endpoint = Some(main.url.as_str().to_owned());
-        let routes = Routes::new(main, fixed.is_none(), environment, service)?;
+        let mut routes = Routes::new(main, fixed.is_none(), environment, service)?;
         let url = routes.main.url.clone();
 
         if config.connect_timeout.is_zero() {
@@ -921,6 +952,7 @@ impl Client {
         for name in [X_TC_ACTION.clone(), X_TC_TIMESTAMP.clone(), AUTHORIZATION] {
             base_headers.insert(name, HeaderValue::from_static(""));
         }
+        routes.set_wire_headers(&base_headers)?;
 
         let credentials = match config.credentials.clone() {
             Some(provider) => provider,
@@ -955,6 +987,30 @@ impl Client {
 struct Route {
     url: reqwest::Url,
     signer: RequestSigner,
+    /// The client's `base_headers` and what the HTTP stack would add to
+    /// each request, with the same values: `Host` (the signed one),
+    /// `Accept` and `User-Agent` (from reqwest), and a place for
+    /// `Content-Length` (from hyper), which every attempt fills. So an
+    /// attempt's copy of the map is not grown on its way out either.
+    wire_headers: HeaderMap,
+}
+
+impl Route {
+    fn set_wire_headers(&mut self, base: &HeaderMap) -> Result<(), BuildError> {
+        let host =
+            HeaderValue::from_str(self.signer.host()).map_err(|_| BuildError::InvalidEndpoint {
+                endpoint: self.url.as_str().to_owned(),
+                reason: "the host cannot be sent in an HTTP header",
+            })?;
+        let mut headers = HeaderMap::with_capacity(base.len() + 4);
+        headers.insert(HOST, host);
+        headers.extend(base.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        headers.insert(CONTENT_LENGTH, HeaderValue::from_static(""));
+        self.wire_headers = headers;
+        Ok(())
+    }
 }
 
 impl Route {
@@ -973,6 +1029,8 @@ impl Route {
         Ok(Route {
             signer: RequestSigner::new(SERVICE, &host),
             url,
+            // Filled once the client's headers are known.
+            wire_headers: HeaderMap::new(),
         })
     }
 }
@@ -1012,6 +1070,15 @@ impl Routes {
         })
     }
 
+    /// Makes every route's `wire_headers` from the client's headers.
+    fn set_wire_headers(&mut self, base: &HeaderMap) -> Result<(), BuildError> {
+        self.main.set_wire_headers(base)?;
+        for (_, route) in &mut self.by_host {
+            route.set_wire_headers(base)?;
+        }
+        Ok(())
+    }
+
     /// The route for an action with these hosts (see [`crate::Action::HOST`]).
     fn get(&self, host: Option<&'static str>, test_host: Option<&'static str>) -> &Route {
         let wanted = match self.environment {
@@ -1033,9 +1100,10 @@ fn invalid(setting: &'static str, reason: &'static str) -> BuildError {
     BuildError::InvalidSetting { setting, reason }
 }
 
-/// `X-TC-Timestamp`: the decimal digits, in one allocation (the header
-/// value's `From<u64>` makes two).
-fn timestamp_value(timestamp: u64) -> HeaderValue {
+/// A number's decimal digits as a header value (`X-TC-Timestamp`,
+/// `Content-Length`), in one allocation (the header value's `From<u64>`
+/// makes two).
+fn decimal_value(timestamp: u64) -> HeaderValue {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut n = timestamp;
@@ -1338,7 +1406,7 @@ mod tests {
     #[test]
     fn timestamps_are_their_decimal_digits() {
         for n in [0, 7, 10, 999, 1_764_669_000, u64::MAX] {
-            assert_eq!(timestamp_value(n), HeaderValue::from(n), "{n}");
+            assert_eq!(decimal_value(n), HeaderValue::from(n), "{n}");
         }
     }
 
@@ -1369,6 +1437,22 @@ mod tests {
             let names: std::collections::HashSet<_> = headers.iter().map(|(n, _)| n).collect();
             assert_eq!(names.len(), headers.len(), "no header twice: {headers:?}");
         }
+    }
+
+    #[test]
+    fn each_route_sends_what_the_http_stack_would_add() {
+        let c = client(base().with_endpoint("http://127.0.0.1:9")).unwrap();
+        let route = c.route::<Near>();
+        let h = &route.wire_headers;
+        assert_eq!(h["host"], "127.0.0.1:9");
+        assert_eq!(h["host"], route.signer.host(), "the signed host");
+        assert_eq!(h["accept"], "*/*");
+        assert_eq!(h["user-agent"], USER_AGENT_VALUE);
+        assert_eq!(h["content-length"], "", "filled by each attempt");
+        for (name, value) in &c.inner.base_headers {
+            assert_eq!(h.get(name), Some(value), "{name}");
+        }
+        assert_eq!(h.len(), c.inner.base_headers.len() + 4);
     }
 
     #[test]

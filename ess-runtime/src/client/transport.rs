@@ -14,6 +14,9 @@ use super::error::{
 };
 use super::Deadline;
 
+/// The `User-Agent` of every request.
+pub(crate) const USER_AGENT: &str = concat!("ess-sdk-rust/", env!("CARGO_PKG_VERSION"));
+
 /// An answer read whole (within the size limit).
 #[derive(Debug)]
 pub(crate) struct RawResponse {
@@ -56,7 +59,7 @@ impl Transport {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ess-sdk-rust/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .tcp_nodelay(true);
         if !config.use_env_proxy || is_loopback(url) {
             builder = builder.no_proxy();
