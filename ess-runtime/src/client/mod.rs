@@ -1103,20 +1103,10 @@ fn invalid(setting: &'static str, reason: &'static str) -> BuildError {
 /// A number's decimal digits as a header value (`X-TC-Timestamp`,
 /// `Content-Length`), in one allocation (the header value's `From<u64>`
 /// makes two).
-fn decimal_value(timestamp: u64) -> HeaderValue {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = timestamp;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    HeaderValue::from_maybe_shared(Bytes::copy_from_slice(&digits[at..]))
-        .unwrap_or_else(|_| HeaderValue::from(timestamp))
+fn decimal_value(n: u64) -> HeaderValue {
+    let mut digits = itoa::Buffer::new();
+    HeaderValue::from_maybe_shared(Bytes::copy_from_slice(digits.format(n).as_bytes()))
+        .unwrap_or_else(|_| HeaderValue::from(n))
 }
 
 fn header_value(value: &str, setting: &'static str) -> Result<HeaderValue, BuildError> {
