@@ -96,11 +96,12 @@ pub(crate) fn decode<'a, T: de::Deserialize<'a>>(
 /// `Response` object, nothing watched, and no request id (for callers that
 /// do not record it).
 ///
-/// Taken only when the body cannot hold an `Error` member: the bytes
-/// `"Error"` do not occur and no string has an escape (`\u0045rror` is
-/// `Error` too), and the body is UTF-8. Any failure falls back to the watching pass, which tells
-/// a service error, a mismatch and a malformed body apart; so the answer is
-/// the same either way, only cheaper when all is well.
+/// Taken only when the body cannot hold an `Error` member (the bytes
+/// `"Error"` do not occur and no string has an escape: `\u0045rror` is
+/// `Error` too) and the body is UTF-8. Any failure falls back to the
+/// watching pass, which tells a service error, a mismatch and a malformed
+/// body apart; so the answer is the same either way, only cheaper when all
+/// is well.
 fn direct<'a, T: de::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
     static ERROR_KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
         std::sync::OnceLock::new();

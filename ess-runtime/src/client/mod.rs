@@ -538,7 +538,6 @@ impl Client {
         })
     }
 
-    /// The headers of one attempt, signed at `timestamp`.
     /// The headers of a request signed at `timestamp`: a copy of
     /// `template` (`base_headers` or `wire_headers`) with the request's
     /// values in their places.
@@ -996,24 +995,6 @@ struct Route {
 }
 
 impl Route {
-    fn set_wire_headers(&mut self, base: &HeaderMap) -> Result<(), BuildError> {
-        let host =
-            HeaderValue::from_str(self.signer.host()).map_err(|_| BuildError::InvalidEndpoint {
-                endpoint: self.url.as_str().to_owned(),
-                reason: "the host cannot be sent in an HTTP header",
-            })?;
-        let mut headers = HeaderMap::with_capacity(base.len() + 4);
-        headers.insert(HOST, host);
-        headers.extend(base.clone());
-        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        headers.insert(CONTENT_LENGTH, HeaderValue::from_static(""));
-        self.wire_headers = headers;
-        Ok(())
-    }
-}
-
-impl Route {
     fn new(endpoint: &str) -> Result<Route, BuildError> {
         let url = parse_endpoint(endpoint)?;
         let host = match (url.host_str(), url.port()) {
@@ -1032,6 +1013,22 @@ impl Route {
             // Filled once the client's headers are known.
             wire_headers: HeaderMap::new(),
         })
+    }
+
+    fn set_wire_headers(&mut self, base: &HeaderMap) -> Result<(), BuildError> {
+        let host =
+            HeaderValue::from_str(self.signer.host()).map_err(|_| BuildError::InvalidEndpoint {
+                endpoint: self.url.as_str().to_owned(),
+                reason: "the host cannot be sent in an HTTP header",
+            })?;
+        let mut headers = HeaderMap::with_capacity(base.len() + 4);
+        headers.insert(HOST, host);
+        headers.extend(base.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        headers.insert(CONTENT_LENGTH, HeaderValue::from_static(""));
+        self.wire_headers = headers;
+        Ok(())
     }
 }
 
